@@ -3,7 +3,7 @@ import { dctKernels, identityActivation, kaimingKernels, quadraticPotential, spl
 import type { FoEArchitecture, FoEParameters } from './foe.js';
 import { layerInputChannels } from './foe.js';
 import type { SplineGrid } from './spline2d.js';
-import { seededUniform } from '../util/random.js';
+import { Prng } from '../util/random.js';
 
 export interface FoEShapeOptions {
   layers: number;
@@ -33,7 +33,8 @@ export function foeArchitecture(o: FoEShapeOptions): FoEArchitecture {
 
 /** DCT first layer, Kaiming later layers, identity activations, quadratic potential. */
 export function initialParameters(arch: FoEArchitecture, seed = 1): FoEParameters {
-  const random = seededUniform(seed);
+  const rng = new Prng(seed);
+  const random = () => rng.uniform();
   const kernels = arch.layers.map((layer, l) =>
     l === 0
       ? dctKernels(layer.kernelSize, layer.features, arch.inChannels)

@@ -139,7 +139,7 @@ export class FoEPrior {
       const last = l === L - 1;
       const out = evalSpline(spec.spline, this.params.splines[l]!, spec.features, z, t, {
         f: !last || !!want.energy,
-        fz: !last || !!want.gradX || !!want.gradT,
+        fz: !last || !!want.gradX || (!!want.gradT && L > 1),
         ft: !!want.gradT,
       });
       if (out.fz) dzs.push(out.fz);

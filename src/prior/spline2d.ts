@@ -244,9 +244,11 @@ function midD2(a: number): number {
 
 /**
  * Least-squares fit of the weights of one channel to samples F[k, l] = f(zs[k], ts[l])
- * on a grid, solved separably: W = (Bzᵀ Bz + λI)⁻¹ Bzᵀ F Bt (Btᵀ Bt + λI)⁻¹.
- * Used to initialise potentials (e.g. the quadratic z²/2) and to build
- * hand-made starter priors. Returns [nz × nt] row-major.
+ * on a grid, solved separably: W = (BzᵀBz + λI)⁻¹ Bzᵀ F Bt (BtᵀBt + λI)⁻¹.
+ * Each basis matrix row has at most 5 non-zeros, so the normal matrices are
+ * banded (half-bandwidth 4) and are factorised in O(n) instead of O(n³).
+ * Used to initialise potentials (e.g. z²/2) and to build starter priors.
+ * Returns [nz × nt] row-major.
  */
 export function fitSplineChannel(
   grid: SplineGrid,
@@ -256,25 +258,36 @@ export function fitSplineChannel(
   ridge = 1e-8,
 ): Float32Array {
   const { nz, nt } = grid;
-  const dz = knotSpacingZ(grid);
-  const dt = knotSpacingT(grid);
-  const Bz = designMatrix(zs, nz, (z, i) => bspline((z - knotZ(grid, i)) / dz));
-  const Bt = designMatrix(ts, nt, (t, j) => bspline((t - knotT(grid, j)) / dt));
+  const Bz = sparseBasis(zs, nz, knotSpacingZ(grid), knotZ(grid, 0));
+  const Bt = sparseBasis(ts, nt, knotSpacingT(grid), knotT(grid, 0));
   const F = new Float64Array(zs.length * ts.length);
   for (let k = 0; k < zs.length; k++) for (let l = 0; l < ts.length; l++) F[k * ts.length + l] = values(zs[k]!, ts[l]!);
-  // Left solve: A = (BzᵀBz)⁻¹ Bzᵀ F  → [nz × nts]
-  const left = solveNormal(Bz, zs.length, nz, F, ts.length, ridge);
-  // Right solve on the transpose: Wᵀ = (BtᵀBt)⁻¹ Btᵀ Aᵀ → [nt × nz]
-  const At = transpose(left, nz, ts.length);
-  const Wt = solveNormal(Bt, ts.length, nt, At, nz, ridge);
-  const W = transpose(Wt, nt, nz);
-  return Float32Array.from(W);
+  // Left solve: A = (BzᵀBz)⁻¹ Bzᵀ F → [nz × nts]; right solve on the transpose.
+  const left = solveBanded(Bz, nz, F, ts.length, ridge);
+  const Wt = solveBanded(Bt, nt, transpose(left, nz, ts.length), nz, ridge);
+  return Float32Array.from(transpose(Wt, nt, nz));
 }
 
-function designMatrix(xs: ArrayLike<number>, n: number, f: (x: number, i: number) => number): Float64Array {
-  const m = new Float64Array(xs.length * n);
-  for (let k = 0; k < xs.length; k++) for (let i = 0; i < n; i++) m[k * n + i] = f(xs[k]!, i);
-  return m;
+/** Rows of a B-spline design matrix, each as (first column, 5 values). */
+interface SparseBasis {
+  rows: number;
+  first: Int32Array;
+  values: Float64Array;
+}
+
+function sparseBasis(xs: ArrayLike<number>, n: number, spacing: number, origin: number): SparseBasis {
+  const first = new Int32Array(xs.length);
+  const values = new Float64Array(xs.length * 5);
+  for (let r = 0; r < xs.length; r++) {
+    const u = (xs[r]! - origin) / spacing;
+    const k0 = Math.floor(u + 0.5);
+    first[r] = k0 - 2;
+    for (let m = 0; m < 5; m++) {
+      const col = k0 - 2 + m;
+      values[r * 5 + m] = col >= 0 && col < n ? bspline(u - col) : 0;
+    }
+  }
+  return { rows: xs.length, first, values };
 }
 
 function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
@@ -283,49 +296,52 @@ function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   return t;
 }
 
-/** Solves (AᵀA + λI) X = Aᵀ Y for X [n × k] by Cholesky; A is [m × n], Y is [m × k]. */
-function solveNormal(A: Float64Array, m: number, n: number, Y: Float64Array, k: number, ridge: number): Float64Array {
-  const G = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let r = 0; r < m; r++) s += A[r * n + i]! * A[r * n + j]!;
-      G[i * n + j] = s;
-      G[j * n + i] = s;
-    }
-    G[i * n + i] += ridge * (1 + G[i * n + i]!);
-  }
+/** Solves (AᵀA + λI) X = Aᵀ Y for X [n × k] with a banded Cholesky factorisation. */
+function solveBanded(A: SparseBasis, n: number, Y: Float64Array, k: number, ridge: number): Float64Array {
+  const bw = 4;
+  // G stored as band: G[i][d] = G(i, i − d) for d = 0..bw.
+  const G = new Float64Array(n * (bw + 1));
   const R = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let r = 0; r < m; r++) s += A[r * n + i]! * Y[r * k + c]!;
-      R[i * k + c] = s;
+  for (let r = 0; r < A.rows; r++) {
+    const f = A.first[r]!;
+    for (let a = 0; a < 5; a++) {
+      const i = f + a;
+      const va = A.values[r * 5 + a]!;
+      if (i < 0 || i >= n || va === 0) continue;
+      for (let b = 0; b <= a; b++) {
+        const j = f + b;
+        const vb = A.values[r * 5 + b]!;
+        if (j < 0 || vb === 0) continue;
+        G[i * (bw + 1) + (i - j)]! += va * vb;
+      }
+      for (let c = 0; c < k; c++) R[i * k + c]! += va * Y[r * k + c]!;
     }
   }
-  // Cholesky G = L Lᵀ in place (lower triangle).
+  for (let i = 0; i < n; i++) G[i * (bw + 1)]! += ridge * (1 + G[i * (bw + 1)]!);
+  const at = (i: number, j: number): number => (i - j > bw || j > i ? 0 : G[i * (bw + 1) + (i - j)]!);
+  // In-place banded Cholesky: G = L Lᵀ.
   for (let j = 0; j < n; j++) {
-    let s = G[j * n + j]!;
-    for (let p = 0; p < j; p++) s -= G[j * n + p]! ** 2;
+    let s = at(j, j);
+    for (let p = Math.max(0, j - bw); p < j; p++) s -= at(j, p) ** 2;
     if (!(s > 0)) throw new GncError('invalid-argument', 'fitSplineChannel: the sample grid does not determine every spline weight');
     const d = Math.sqrt(s);
-    G[j * n + j] = d;
-    for (let i = j + 1; i < n; i++) {
-      let v = G[i * n + j]!;
-      for (let p = 0; p < j; p++) v -= G[i * n + p]! * G[j * n + p]!;
-      G[i * n + j] = v / d;
+    G[j * (bw + 1)] = d;
+    for (let i = j + 1; i <= Math.min(n - 1, j + bw); i++) {
+      let v = at(i, j);
+      for (let p = Math.max(0, i - bw); p < j; p++) v -= at(i, p) * at(j, p);
+      G[i * (bw + 1) + (i - j)] = v / d;
     }
   }
   for (let c = 0; c < k; c++) {
     for (let i = 0; i < n; i++) {
       let v = R[i * k + c]!;
-      for (let p = 0; p < i; p++) v -= G[i * n + p]! * R[p * k + c]!;
-      R[i * k + c] = v / G[i * n + i]!;
+      for (let p = Math.max(0, i - bw); p < i; p++) v -= at(i, p) * R[p * k + c]!;
+      R[i * k + c] = v / at(i, i);
     }
     for (let i = n - 1; i >= 0; i--) {
       let v = R[i * k + c]!;
-      for (let p = i + 1; p < n; p++) v -= G[p * n + i]! * R[p * k + c]!;
-      R[i * k + c] = v / G[i * n + i]!;
+      for (let p = i + 1; p <= Math.min(n - 1, i + bw); p++) v -= at(p, i) * R[p * k + c]!;
+      R[i * k + c] = v / at(i, i);
     }
   }
   return R;

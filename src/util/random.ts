@@ -1,27 +1,81 @@
 /**
  * Seeded randomness for everything that must be repeatable (noise for
- * benchmarks, masks, initialisation): splitmix32 seeding a sfc32 generator.
+ * benchmarks, masks, initialisation, training): the same seed gives the same
+ * stream on every machine, which Math.random cannot promise.
  */
-export function seededUniform(seed: number): () => number {
-  let s = seed >>> 0;
-  const split = (): number => {
+import { checkInteger } from './errors.js';
+
+/** splitmix32: spreads a seed over the generator's state so nearby seeds give unrelated streams. */
+function splitmix32(state: number): () => number {
+  let s = state >>> 0;
+  return () => {
     s = (s + 0x9e3779b9) >>> 0;
     let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let a = split();
-  let b = split();
-  let c = split();
-  let d = split();
-  return () => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
-    return t / 4294967296;
-  };
+}
+
+/** xoshiro128** (Blackman & Vigna): small, fast, and statistically sound for simulation. */
+export class Prng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spare: number | undefined;
+
+  /** `seed` is any safe integer; its high and low 32 bits both matter. */
+  constructor(seed: number) {
+    checkInteger('seed', seed, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    const low = seed >>> 0;
+    const high = Math.floor(seed / 2 ** 32) >>> 0;
+    const mix = splitmix32(low ^ Math.imul(high, 0x27d4eb2f));
+    this.a = mix();
+    this.b = mix();
+    this.c = mix();
+    this.d = mix();
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1; // the all-zero state is a fixed point
+  }
+
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** Standard normal N(0, 1) by the Marsaglia polar method; the second variate of each pair is kept for the next call. */
+  gaussian(): number {
+    if (this.spare !== undefined) {
+      const z = this.spare;
+      this.spare = undefined;
+      return z;
+    }
+    let u: number, v: number, s: number;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * f;
+    return u * f;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
 }
