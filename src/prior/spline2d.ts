@@ -157,7 +157,8 @@ export function evalSpline(
 
 /**
  * For one sample: g(z) = Σ_i w[c, i] B((z − μ_i)/Δz) with its first two z-derivatives,
- * written to whichever of v0 (g), v1 (g'), v2 (g'') are given.
+ * written to whichever of v0 (g), v1 (g'), v2 (g'') are given. The slope-only
+ * case (the gradient ∇ₓR, every solver step) has its own tight loop.
  */
 function evalBlock(
   grid: SplineGrid,
@@ -170,62 +171,87 @@ function evalBlock(
   v1: Float32Array | undefined,
   v2: Float32Array | undefined,
 ): void {
+  if (v1 && !v0 && !v2) {
+    evalSlope(grid, channels, z, start, count, w, v1);
+    return;
+  }
   const { nz, zMax } = grid;
   const dz = knotSpacingZ(grid);
   const inv = 1 / dz;
   const inv2 = inv * inv;
-  const end = start + count;
-  const needD1 = v1 !== undefined || v0 !== undefined; // v0 needs g' when extending linearly
-  for (let e = start; e < end; e++) {
-    const c = e % channels;
-    const row = c * nz;
-    const zr = z[e]!;
-    const zc = zr > zMax ? zMax : zr < -zMax ? -zMax : zr;
-    const over = zr - zc;
-    const u = (zc + zMax) * inv + 2;
-    const k0 = Math.floor(u + 0.5);
-    const d = u - k0; // in [−0.5, 0.5)
-    // Tap i = k0 + m has argument u − i = d − m, m = −2..2.
-    const base = row + k0 - 2;
-    const wa = w[base]!;
-    const wb = w[base + 1]!;
-    const wc = w[base + 2]!;
-    const wd = w[base + 3]!;
-    const we = w[base + 4]!;
-    // Values: B(d+2), B(d+1), B(d), B(d−1), B(d−2) with the piecewise quartic inlined.
-    const p = 1 - 2 * d; // 5 − 2(d+2)
-    const q = 1 + 2 * d; // 5 − 2(2−d)
-    const p2 = p * p;
-    const q2 = q * q;
-    const d2 = d * d;
-    const a1 = 1 + d;
-    const a3 = 1 - d;
-    const g0 =
-      wa * (p2 * p2) / 384 +
-      wb * mid(a1) +
-      wc * (115 / 192 - 0.625 * d2 + 0.25 * d2 * d2) +
-      wd * mid(a3) +
-      we * (q2 * q2) / 384;
-    let g1 = 0;
-    if (needD1) {
+  const pixels = count / channels;
+  for (let p = 0; p < pixels; p++) {
+    const pixelStart = start + p * channels;
+    for (let c = 0; c < channels; c++) {
+      const e = pixelStart + c;
+      const zr = z[e]!;
+      const zc = zr > zMax ? zMax : zr < -zMax ? -zMax : zr;
+      const over = zr - zc;
+      const u = (zc + zMax) * inv + 2;
+      const k0 = Math.floor(u + 0.5);
+      const d = u - k0; // in [−0.5, 0.5)
+      // Tap i = k0 + m has argument u − i = d − m, m = −2..2.
+      const base = c * nz + k0 - 2;
+      const wa = w[base]!;
+      const wb = w[base + 1]!;
+      const wc = w[base + 2]!;
+      const wd = w[base + 3]!;
+      const we = w[base + 4]!;
+      const pp = 1 - 2 * d; // 5 − 2(d+2)
+      const q = 1 + 2 * d; // 5 − 2(2−d)
+      const p2 = pp * pp;
+      const q2 = q * q;
+      const d2 = d * d;
+      const a1 = 1 + d;
+      const a3 = 1 - d;
       // B'(d+2) = −8p³/384, B'(d+1) = mid'(1+d), B'(d) = −5/4 d + d³, B'(d−1) = −mid'(1−d), B'(d−2) = 8q³/384.
-      g1 =
-        (wa * (-8 * p2 * p) / 384 +
-          wb * midD1(a1) +
-          wc * (-1.25 * d + d2 * d) -
-          wd * midD1(a3) +
-          we * (8 * q2 * q) / 384) *
-        inv;
-    }
-    if (v0) v0[e] = over === 0 ? g0 : g0 + g1 * over;
-    if (v1) v1[e] = g1;
-    if (v2) {
-      if (over !== 0) {
-        v2[e] = 0;
-      } else {
-        v2[e] =
-          (wa * (48 * p2) / 384 + wb * midD2(a1) + wc * (-1.25 + 3 * d2) + wd * midD2(a3) + we * (48 * q2) / 384) * inv2;
+      const g1 =
+        (wa * (-8 * p2 * pp) / 384 + wb * midD1(a1) + wc * (-1.25 * d + d2 * d) - wd * midD1(a3) + we * (8 * q2 * q) / 384) * inv;
+      if (v0) {
+        const g0 =
+          (wa * (p2 * p2)) / 384 +
+          wb * mid(a1) +
+          wc * (115 / 192 - 0.625 * d2 + 0.25 * d2 * d2) +
+          wd * mid(a3) +
+          (we * (q2 * q2)) / 384;
+        v0[e] = g0 + g1 * over; // linear continuation beyond ±zMax
       }
+      if (v1) v1[e] = g1;
+      if (v2) {
+        v2[e] =
+          over !== 0
+            ? 0
+            : (wa * (48 * p2) / 384 + wb * midD2(a1) + wc * (-1.25 + 3 * d2) + wd * midD2(a3) + we * (48 * q2) / 384) * inv2;
+      }
+    }
+  }
+}
+
+/** g'(z) only, the hot path of every gradient evaluation. Same algebra as evalBlock. */
+function evalSlope(grid: SplineGrid, channels: number, z: Float32Array, start: number, count: number, w: Float64Array, out: Float32Array): void {
+  const { nz, zMax } = grid;
+  const inv = 1 / knotSpacingZ(grid);
+  const offset = zMax * inv + 2.5;
+  const pixels = count / channels;
+  for (let p = 0; p < pixels; p++) {
+    const pixelStart = start + p * channels;
+    for (let c = 0; c < channels; c++) {
+      const e = pixelStart + c;
+      const zr = z[e]!;
+      const zc = zr > zMax ? zMax : zr < -zMax ? -zMax : zr;
+      const u5 = zc * inv + offset; // u + 0.5
+      const k0 = Math.floor(u5);
+      const d = u5 - k0 - 0.5;
+      const base = c * nz + k0 - 2;
+      const pp = 1 - 2 * d;
+      const q = 1 + 2 * d;
+      const a1 = 1 + d;
+      const a3 = 1 - d;
+      out[e] =
+        (w[base]! * (-8 * pp * pp * pp) +
+          w[base + 4]! * (8 * q * q * q) +
+          384 * (w[base + 1]! * midD1(a1) + w[base + 2]! * (d * d * d - 1.25 * d) - w[base + 3]! * midD1(a3))) *
+        (inv / 384);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bspline, bsplineD1, bsplineD2, bsplineD3 } from '../../src/prior/bspline.js';
 import { evalSpline, fitSplineChannel, knotSpacingZ, type SplineGrid } from '../../src/prior/spline2d.js';
-import { mulberry } from '../helpers/random.js';
+import { mulberry, randomArray } from '../helpers/random.js';
 
 const grid: SplineGrid = { zMax: 1.5, nz: 17, tMin: Math.log(0.01), tMax: Math.log(0.5), nt: 8 };
 
@@ -103,6 +103,15 @@ describe('2-D spline functions f_c(z, t)', () => {
     expect(far.f![0]).toBeCloseTo(edge.f![0]! + 2 * edge.fz![0]!, 4);
     expect(far.fz![0]).toBeCloseTo(edge.fz![0]!, 5);
     expect(far.fzz![0]).toBe(0);
+  });
+
+  it('the slope-only fast path agrees with the general evaluation', () => {
+    const C = 4;
+    const w = randomWeights(9, C);
+    const z = randomArray(12, C * 500, 2.2);
+    const slopeOnly = evalSpline(grid, w, C, z, [-2.2, -1.1], { fz: true }).fz!;
+    const general = evalSpline(grid, w, C, z, [-2.2, -1.1], { f: true, fz: true, fzz: true }).fz!;
+    for (let i = 0; i < z.length; i++) expect(slopeOnly[i]).toBeCloseTo(general[i]!, 4);
   });
 
   it('uses one t per sample', () => {
