@@ -55,7 +55,7 @@ const id = await saveModel(values.out!, prior.architecture, prior.parameters, {
   training: {
     kind: 'gsm-marginals',
     data: `${path.basename(dir)} (${files.length} images, every ${stride}th 7×7 patch: ${patches} patches)`,
-    mixture: { components: STARTER_DEFAULTS.mixtureComponents, stdMin: Math.sqrt(1e-3), stdMax: Math.SQRT2, weights: prior.mixtures.map((m) => Array.from(m.weights, (w) => Number(w.toPrecision(4)))) },
+    mixture: { components: STARTER_DEFAULTS.mixtureComponents, stdMin: 1e-3, stdMax: 2, weights: prior.mixtures.map((m) => Array.from(m.weights, (w) => Number(w.toPrecision(4)))) },
     sigmaRange: [STARTER_DEFAULTS.sigmaMin, STARTER_DEFAULTS.sigmaMax],
     spline: { zSpacing: STARTER_DEFAULTS.zSpacing, zMax: STARTER_DEFAULTS.zMax, nt: STARTER_DEFAULTS.nt },
   },

@@ -18,6 +18,9 @@ export function buildProgram(): Command {
     .description('GNC Studio: restore photos offline with learned gradually non-convex (GNC) image priors')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
+    // Before the subcommands are added: they copy it, so their usage errors
+    // reach main() (exit 2) instead of commander calling process.exit(1).
+    .exitOverride()
     .addHelpText(
       'after',
       `
@@ -36,7 +39,7 @@ Examples:
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return 0;

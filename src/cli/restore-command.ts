@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { readImage, readMask, writeImage } from '../image/io.js';
+import { formatFromPath, readImage, readMask, writeImage } from '../image/io.js';
 import { addGaussianNoise } from '../image/noise.js';
 import type { DecodedImage } from '../image/types.js';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../engine/backend.js';
@@ -59,7 +59,7 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
     .addOption(new Option('--method <m>', 'solver: gnc = GNC flow on a predefined schedule, joint = joint optimisation over image and σ').argParser(parseChoice('--method', ['gnc', 'joint'] as const)))
     .addOption(new Option('--steps <T>', 'number of solver steps (default: the model\'s recommendation, shown in --json settings)').argParser(parseInteger('--steps', 1, 10_000)))
     .addOption(new Option('--sigma0 <s>', 'starting smoothing σ₀ (0–255 scale)').argParser(parseSigma255('--sigma0', 0.1, 1000)))
-    .addOption(new Option('--sigma-min <s>', 'final smoothing σ_min of the schedule, lower bound for joint (0–255 scale)').argParser(parseSigma255('--sigma-min', 0.01, 1000)))
+    .addOption(new Option('--sigma-min <s>', 'final smoothing σ_min of the schedule, lower bound for joint (0–255 scale)').argParser(parseSigma255('--sigma-min', 0.03, 1000)))
     .addOption(new Option('--schedule <shape>', 'σ schedule of the GNC flow').argParser(parseChoice('--schedule', ['linear', 'log'] as const)))
     .addOption(new Option('--step-scale <λ>', 'step size relative to σ² (1 = the paper\'s)').argParser(parseNumber('--step-scale', 1e-4, 100)))
     .addOption(new Option('--t-step <τ>', 'joint optimisation: step size in log σ').argParser(parseNumber('--t-step', 0, 1e6)))
@@ -67,7 +67,7 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
     .option('--clean <file>', 'clean reference image: report PSNR and SSIM')
     .addOption(new Option('--seed <n>', 'seed for --add-noise').argParser(parseInteger('--seed', 0, 2 ** 31)).default(0))
     .addOption(new Option('--bit-depth <bits>', 'output bit depth (default: the input\'s)').argParser((v) => parseChoice('--bit-depth', ['8', '16'] as const)(v) === '8' ? 8 : 16))
-    .option('--no-trace-energy', 'skip the per-step energy trace (saves one forward pass per step)')
+    .option('--no-trace-energy', 'with --json: skip the per-step energy trace (saves one forward pass per step; without --json it is never computed)')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--json', 'print one JSON object with the result, settings and per-step traces on stdout')
     .action(async (input: string, options: RestoreCliOptions) => runRestore(task, input, options));
@@ -86,6 +86,8 @@ function settingsFrom(o: RestoreCliOptions): Partial<SolverSettings> {
 }
 
 async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): Promise<void> {
+  // Checked first so a bad output name fails before the solve, not after it.
+  const outFormat = formatFromPath(o.out);
   const backend = await selectBackend(o.backend);
   const model = await resolveModel(o.model);
   const image = await readImage(input);
@@ -109,9 +111,11 @@ async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): 
     for (let p = 0; p < mask.length; p++) if (!mask[p]) for (let k = 0; k < c; k++) noisy.data[p * c + k] = 0;
   }
 
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
+  // No SIGINT handler here: restore() runs synchronously, so a handler could
+  // only run after the solve had finished, and merely installing one disables
+  // Node's default exit on Ctrl-C. Left alone, Ctrl-C ends the process at
+  // once; the output is written atomically after the solve, so nothing
+  // half-written is left under its name.
   const bar = progressBar(task, o.progress ?? (process.stderr.isTTY === true && !o.json));
   const showStep = (t: StepTrace, total: number) =>
     bar.update(t.step, total, {
@@ -128,16 +132,16 @@ async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): 
       ...(mask ? { mask } : {}),
       ...(reference ? { reference } : {}),
       settings: settingsFrom(o),
-      traceEnergy: o.traceEnergy,
-      signal: controller.signal,
+      // The energy trace costs a forward pass per step and only --json shows it.
+      traceEnergy: o.json === true && o.traceEnergy,
       onStep: showStep,
     });
   } finally {
-    process.off('SIGINT', onSigint);
     bar.finish();
   }
 
-  const bitDepth = o.bitDepth ?? (image.bitDepth === 32 ? 16 : image.bitDepth);
+  // JPEG and WebP hold 8 bits whatever is asked; report what is written.
+  const bitDepth = outFormat === 'jpeg' || outFormat === 'webp' ? 8 : (o.bitDepth ?? (image.bitDepth === 32 ? 16 : image.bitDepth));
   await writeImage(o.out, { ...result.image, alpha: image.alpha, icc: image.icc, exif: image.exif, bitDepth }, { bitDepth });
 
   const report = {

@@ -77,8 +77,8 @@ export function fitGsmWeights(samples: ArrayLike<number>, variances: Float64Arra
   return { variances, weights };
 }
 
-/** E(z; σ) = −log Σ_k π_k N(z; 0, v_k + σ²), computed stably (log-sum-exp). */
-export function gsmEnergy(g: Gsm, z: number, sigma: number): number {
+/** log(π_k N(z; 0, v_k + σ²)) per component, and their maximum for a stable log-sum-exp. */
+function componentLogs(g: Gsm, z: number, sigma: number): { terms: Float64Array; max: number } {
   let max = -Infinity;
   const terms = new Float64Array(g.variances.length);
   for (let k = 0; k < terms.length; k++) {
@@ -87,6 +87,12 @@ export function gsmEnergy(g: Gsm, z: number, sigma: number): number {
     terms[k] = w > 0 ? Math.log(w) - 0.5 * Math.log(2 * Math.PI * v) - (z * z) / (2 * v) : -Infinity;
     if (terms[k]! > max) max = terms[k]!;
   }
+  return { terms, max };
+}
+
+/** E(z; σ) = −log Σ_k π_k N(z; 0, v_k + σ²). */
+export function gsmEnergy(g: Gsm, z: number, sigma: number): number {
+  const { terms, max } = componentLogs(g, z, sigma);
   let s = 0;
   for (let k = 0; k < terms.length; k++) s += Math.exp(terms[k]! - max);
   return -(max + Math.log(s));
@@ -94,14 +100,7 @@ export function gsmEnergy(g: Gsm, z: number, sigma: number): number {
 
 /** ∂E/∂z: the posterior-weighted z / (v_k + σ²); σ² times this is the MMSE shrinkage residual. */
 export function gsmEnergyDz(g: Gsm, z: number, sigma: number): number {
-  let max = -Infinity;
-  const terms = new Float64Array(g.variances.length);
-  for (let k = 0; k < terms.length; k++) {
-    const v = g.variances[k]! + sigma * sigma;
-    const w = g.weights[k]!;
-    terms[k] = w > 0 ? Math.log(w) - 0.5 * Math.log(2 * Math.PI * v) - (z * z) / (2 * v) : -Infinity;
-    if (terms[k]! > max) max = terms[k]!;
-  }
+  const { terms, max } = componentLogs(g, z, sigma);
   let s = 0;
   let d = 0;
   for (let k = 0; k < terms.length; k++) {

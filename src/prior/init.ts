@@ -66,10 +66,15 @@ export function kaimingKernels(k: number, cin: number, cout: number, random: () 
 }
 
 /** Spline weights for `channels` copies of f(z, t), fitted by least squares on a dense grid. */
-export function splineWeightsFor(grid: SplineGrid, channels: number, f: (z: number, t: number) => number): Float32Array {
+export function splineWeightsFor(
+  grid: SplineGrid,
+  channels: number,
+  f: (z: number, t: number) => number,
+  tWeight?: (t: number) => number,
+): Float32Array {
   const zs = Array.from({ length: 4 * grid.nz + 1 }, (_, i) => -grid.zMax + (2 * grid.zMax * i) / (4 * grid.nz));
   const ts = Array.from({ length: 4 * grid.nt + 1 }, (_, i) => grid.tMin + ((grid.tMax - grid.tMin) * i) / (4 * grid.nt));
-  const one = fitSplineChannel(grid, zs, ts, f);
+  const one = fitSplineChannel(grid, zs, ts, f, tWeight ? { tWeight } : {});
   const out = new Float32Array(channels * one.length);
   for (let c = 0; c < channels; c++) out.set(one, c * one.length);
   return out;

@@ -281,16 +281,26 @@ export function fitSplineChannel(
   zs: ArrayLike<number>,
   ts: ArrayLike<number>,
   values: (z: number, t: number) => number,
-  ridge = 1e-8,
+  options: { ridge?: number; tWeight?: (t: number) => number } = {},
 ): Float32Array {
   const { nz, nt } = grid;
+  const ridge = options.ridge ?? 1e-8;
   const Bz = sparseBasis(zs, nz, knotSpacingZ(grid), knotZ(grid, 0));
   const Bt = sparseBasis(ts, nt, knotSpacingT(grid), knotT(grid, 0));
   const F = new Float64Array(zs.length * ts.length);
   for (let k = 0; k < zs.length; k++) for (let l = 0; l < ts.length; l++) F[k * ts.length + l] = values(zs[k]!, ts[l]!);
-  // Left solve: A = (BzᵀBz)⁻¹ Bzᵀ F → [nz × nts]; right solve on the transpose.
-  const left = solveBanded(Bz, nz, F, ts.length, ridge);
-  const Wt = solveBanded(Bt, nt, transpose(left, nz, ts.length), nz, ridge);
+  // Left solve: A = (BzᵀBz)⁻¹ Bzᵀ F → [nz × nts]; each t column is independent.
+  const left = transpose(solveBanded(Bz, nz, F, ts.length, ridge), nz, ts.length);
+  // Right solve across t, optionally weighted: functions whose scale changes by
+  // orders of magnitude along t (energies ∝ 1/σ²) need relative, not absolute, accuracy.
+  if (options.tWeight) {
+    for (let l = 0; l < ts.length; l++) {
+      const wl = options.tWeight(ts[l]!);
+      for (let m = 0; m < 5; m++) Bt.values[l * 5 + m]! *= wl;
+      for (let i = 0; i < nz; i++) left[l * nz + i]! *= wl;
+    }
+  }
+  const Wt = solveBanded(Bt, nt, left, nz, ridge);
   return Float32Array.from(transpose(Wt, nt, nz));
 }
 

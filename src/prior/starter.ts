@@ -44,7 +44,7 @@ export const STARTER_DEFAULTS: Required<StarterOptions> = {
   sigmaMax: 0.6,
   zSpacing: 0.0075,
   zMax: 2.5,
-  nt: 12,
+  nt: 16,
   mixtureComponents: 24,
 };
 
@@ -74,7 +74,8 @@ export function buildStarterPrior(responses: ArrayLike<number>[], options: Start
     const { values, counts } = binAbsolute(responses[c]!);
     const gsm = fitGsmWeights(values, variances, 300, counts);
     mixtures.push(gsm);
-    const one = splineWeightsFor(grid, 1, (z, t) => gsmEnergy(gsm, z, Math.exp(t)) / patch);
+    // Weight by σ²: solvers use σ²∇R, so that is the scale that must be accurate at every σ.
+    const one = splineWeightsFor(grid, 1, (z, t) => gsmEnergy(gsm, z, Math.exp(t)) / patch, (t) => Math.exp(2 * t));
     weights.set(one, c * one.length);
   }
   return {
