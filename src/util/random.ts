@@ -3,7 +3,7 @@
  * benchmarks, masks, initialisation, training): the same seed gives the same
  * stream on every machine, which Math.random cannot promise.
  */
-import { checkInteger } from './errors.js';
+import { checkInteger, invalidArgument } from './errors.js';
 
 /** splitmix32: spreads a seed over the generator's state so nearby seeds give unrelated streams. */
 function splitmix32(state: number): () => number {
@@ -73,6 +73,39 @@ export class Prng {
     const f = Math.sqrt((-2 * Math.log(s)) / s);
     this.spare = v * f;
     return u * f;
+  }
+
+  /**
+   * The generator's whole state, JSON-serialisable: the four xoshiro words as
+   * unsigned 32-bit integers, then the cached spare Gaussian as a fifth number
+   * when one is held. `Prng.fromState` of it continues the stream bit for bit.
+   */
+  getState(): number[] {
+    const state = [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
+    if (this.spare !== undefined) state.push(this.spare);
+    return state;
+  }
+
+  /** A generator that continues exactly where the one whose `getState()` gave `state` stood. */
+  static fromState(state: readonly number[]): Prng {
+    const expected = 'a generator state from Prng.getState(): 4 unsigned 32-bit integers, not all 0, and optionally a finite spare Gaussian';
+    if (!Array.isArray(state) || (state.length !== 4 && state.length !== 5)) throw invalidArgument('the generator state', expected, state);
+    for (let i = 0; i < 4; i++) {
+      const w = state[i];
+      if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 0xffffffff) throw invalidArgument('the generator state', expected, state);
+    }
+    if ((state[0]! | state[1]! | state[2]! | state[3]!) === 0) throw invalidArgument('the generator state', expected, state);
+    if (state.length === 5 && (typeof state[4] !== 'number' || !Number.isFinite(state[4]))) {
+      throw invalidArgument('the generator state', expected, state);
+    }
+    const rng = new Prng(0);
+    // The arithmetic above works on the words through ToInt32, so unsigned and signed forms behave alike.
+    rng.a = state[0]! | 0;
+    rng.b = state[1]! | 0;
+    rng.c = state[2]! | 0;
+    rng.d = state[3]! | 0;
+    rng.spare = state.length === 5 ? state[4] : undefined;
+    return rng;
   }
 }
 

@@ -35,7 +35,7 @@ describe('starter prior', () => {
   it('its spline potentials reproduce the GSM shrinkage they were fitted to', () => {
     const rng = new Prng(9);
     const responses = [0.02, 0.2].map((scale) => Float64Array.from({ length: 20_000 }, () => scale * rng.gaussian() * (rng.uniform() < 0.5 ? 0.3 : 1.5)));
-    const starter = buildStarterPrior(responses, { features: 2, nt: 8, zSpacing: 0.01, zMax: 1.5 });
+    const starter = buildStarterPrior(responses, { features: 2, zSpacing: 0.01, zMax: 1.5 });
     const grid = starter.architecture.layers[0]!.spline;
     const z = Float32Array.from({ length: 2 * 61 }, (_, i) => -0.6 + (1.2 * Math.floor(i / 2)) / 60);
     for (const sigma of [0.02, 0.1, 0.4]) {
@@ -43,7 +43,7 @@ describe('starter prior', () => {
       for (let i = 0; i < z.length; i++) {
         const exact = gsmEnergyDz(starter.mixtures[i % 2]!, z[i]!, sigma) / 49;
         // Compare the shrinkage residual σ²φ' (what a Tweedie step subtracts), in units of the coefficient.
-        expect(Math.abs(sigma * sigma * (fz[i]! - exact)) * 49).toBeLessThan(0.02 * Math.max(sigma, Math.abs(z[i]!)) + 2e-3);
+        expect(Math.abs(sigma * sigma * (fz[i]! - exact)) * 49).toBeLessThan(0.03 * Math.max(sigma, Math.abs(z[i]!)));
       }
     }
   });
