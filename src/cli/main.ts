@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { addRestoreCommand } from './restore-command.js';
 import { addModelsCommand } from './models-command.js';
+import { addTrainCommand } from './train-command.js';
 import { GncError } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
@@ -34,6 +35,7 @@ Examples:
     );
   addRestoreCommand(program, 'denoise');
   addRestoreCommand(program, 'inpaint');
+  addTrainCommand(program);
   addModelsCommand(program);
   return program;
 }
