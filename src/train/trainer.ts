@@ -194,9 +194,10 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const rng = resumed ? Prng.fromState(resumed.rng) : new Prng(settings.seed * 7919 + 17);
   const history: TrainingRecord[] = resumed ? [...resumed.history] : [];
   const validations = resumed ? [...resumed.validation] : [];
-  const crops = await validationCrops(sampler.validationFiles, Math.min(96, settings.patch * 2));
   const cropSize = Math.min(96, settings.patch * 2);
-  const { tMin, tMax } = { tMin: Math.log(settings.sigmaMin), tMax: Math.log(settings.sigmaMax) };
+  const crops = await validationCrops(sampler.validationFiles, cropSize);
+  const tMin = Math.log(settings.sigmaMin);
+  const tMax = Math.log(settings.sigmaMax);
   let iteration = resumed?.iteration ?? 0;
   const secondsBefore = resumed?.seconds ?? 0;
   const started = performance.now();
