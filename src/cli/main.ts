@@ -8,6 +8,7 @@ import path from 'node:path';
 import { addRestoreCommand } from './restore-command.js';
 import { addModelsCommand } from './models-command.js';
 import { addTrainCommand } from './train-command.js';
+import { addBenchCommand } from './bench-command.js';
 import { GncError } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
@@ -37,6 +38,7 @@ Examples:
   addRestoreCommand(program, 'inpaint');
   addTrainCommand(program);
   addModelsCommand(program);
+  addBenchCommand(program);
   return program;
 }
 

@@ -1,0 +1,222 @@
+/**
+ * `gnc bench` in-process on three 40×40 synthetic grey images with a few
+ * solver steps. The reference tools (OpenCV, G'MIC) may or may not be
+ * installed here: their rows must have numbers exactly when detection finds
+ * them and say "not installed" otherwise.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { listBenchImages, runDenoiseBench } from '../../src/bench/denoise-bench.js';
+import { runInpaintBench } from '../../src/bench/inpaint-bench.js';
+import { detectReferences, gmicDenoiseArgs, nlmStrength, type ReferenceStatus } from '../../src/bench/references.js';
+import { formatBenchReport, formatTable, type BenchReport, type BenchRow } from '../../src/bench/table.js';
+import { parseList, parseMissingFraction } from '../../src/cli/bench-command.js';
+import { main } from '../../src/cli/main.js';
+import { writeImage } from '../../src/image/io.js';
+import { GncError } from '../../src/util/errors.js';
+import { syntheticImage, tempDir } from '../helpers/fixtures.js';
+
+const tmp = tempDir('gnc-bench-test-');
+const data = tmp.file('images');
+let detected: ReferenceStatus;
+
+beforeAll(async () => {
+  mkdirSync(data);
+  mkdirSync(tmp.file('empty'));
+  // Written out of order: the bench must sort by name.
+  for (const [name, seed] of [['c.png', 3], ['a.png', 1], ['b.png', 2]] as const) {
+    await writeImage(path.join(data, name), syntheticImage(40, 40, 1, { seed, levels: 255 }), { bitDepth: 8 });
+  }
+  detected = await detectReferences();
+});
+afterAll(() => tmp.cleanup());
+
+function row(report: BenchReport, id: string): BenchRow {
+  const r = report.rows.find((x) => x.id === id);
+  expect(r, `row ${id} in ${report.rows.map((x) => x.id).join(',')}`).toBeDefined();
+  return r!;
+}
+
+/** Every available row has one cell per level with one finite figure per image; unavailable ones say why. */
+function checkStructure(report: BenchReport, images: number): void {
+  expect(report.images).toHaveLength(images);
+  for (const r of report.rows) {
+    expect(r.levels.map((c) => c.level)).toEqual(report.levels);
+    if (!r.available) {
+      expect(r.note).toMatch(/^not installed/);
+      for (const c of r.levels) expect(c.images).toHaveLength(0);
+      continue;
+    }
+    for (const c of r.levels) {
+      expect(c.images.map((f) => f.image)).toEqual(report.images);
+      expect(c.failures).toBe(0);
+      expect(Number.isFinite(c.meanPsnr)).toBe(true);
+      if (r.kind === 'input') expect(c.meanSeconds).toBeNull();
+      else expect(c.meanSeconds).toBeGreaterThan(0);
+    }
+  }
+}
+
+function checkReferenceRows(report: BenchReport, ids: Record<string, 'opencv' | 'gmic'>, text: string): void {
+  for (const [id, tool] of Object.entries(ids)) {
+    const r = row(report, id);
+    expect(r.available).toBe(detected[tool].available);
+    expect(r.input).toBe('8-bit');
+    expect(r.label).toContain('(8-bit input)');
+    const line = text.split('\n').find((l) => l.startsWith(r.label));
+    expect(line, text).toBeDefined();
+    if (r.available) for (const c of r.levels) expect(c.meanPsnr).toBeGreaterThan(15);
+    else expect(line).toContain('not installed');
+  }
+}
+
+describe('gnc bench denoise', () => {
+  it('measures our solvers and the detected reference tools on the same noisy inputs', async () => {
+    const progress: string[] = [];
+    const report = await runDenoiseBench({
+      data,
+      sigmas: [15, 25],
+      methods: ['gnc', 'joint'],
+      limit: 2,
+      settings: { steps: 3 },
+      backend: 'cpu',
+      onProgress: (l) => progress.push(l),
+    });
+    expect(report.images).toEqual(['a.png', 'b.png']);
+    expect(report.levels).toEqual([15, 25]);
+    expect(report.settings.gnc!.steps).toBe(3);
+    expect(report.rows.map((r) => r.id)).toEqual(['input', 'gnc', 'joint', 'opencv-nlm', 'gmic-denoise']);
+    checkStructure(report, 2);
+    expect(progress).toHaveLength(4); // one line per image and level
+
+    const input = row(report, 'input');
+    for (const id of ['gnc', 'joint']) {
+      const ours = row(report, id);
+      expect(ours.input).toBe('float');
+      ours.levels.forEach((c, l) => expect(c.meanPsnr!).toBeGreaterThan(input.levels[l]!.meanPsnr! + 1));
+    }
+    // Image i gets the same n at every σ: the input PSNRs differ by exactly 20·log10(25/15).
+    for (let i = 0; i < 2; i++) {
+      expect(input.levels[0]!.images[i]!.psnr! - input.levels[1]!.images[i]!.psnr!).toBeCloseTo(20 * Math.log10(25 / 15), 3);
+    }
+    // Float input, not rounded: about 24.6 dB at σ = 15.
+    expect(input.levels[0]!.meanPsnr!).toBeCloseTo(20 * Math.log10(255 / 15), 0);
+
+    const text = formatBenchReport(report);
+    expect(text).toContain('σ = 15');
+    expect(text).toContain('σ = 25');
+    expect(text).toMatch(/^GNC flow +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d +\d+\.\d\d$/m);
+    expect(text).toMatch(/^joint +\d+\.\d\d/m);
+    expect(text).toContain('backend cpu');
+    expect(text).toContain(`model starter-dct-gsm (id ${report.model.id.slice(0, 12)})`);
+    expect(text).toContain(`2 images from ${data}`);
+    checkReferenceRows(report, { 'opencv-nlm': 'opencv', 'gmic-denoise': 'gmic' }, text);
+  });
+
+  it('says "not installed" for tools that are missing and leaves them out with references off', async () => {
+    const missing = await runDenoiseBench({
+      data,
+      sigmas: [25],
+      limit: 1,
+      settings: { steps: 2 },
+      backend: 'cpu',
+      references: { python: tmp.file('no-python'), gmic: tmp.file('no-gmic') },
+    });
+    checkStructure(missing, 1);
+    expect(row(missing, 'opencv-nlm').available).toBe(false);
+    expect(row(missing, 'gmic-denoise').available).toBe(false);
+    const text = formatBenchReport(missing);
+    expect(text).toMatch(/^OpenCV NLM \(8-bit input\) +not installed \(.*no-python not found\)$/m);
+    expect(text).toMatch(/^G'MIC denoise \(8-bit input\) +not installed/m);
+
+    const off = await runDenoiseBench({ data, sigmas: [25], limit: 1, settings: { steps: 2 }, backend: 'cpu', references: false });
+    expect(off.references).toBeNull();
+    expect(off.rows.map((r) => r.id)).toEqual(['input', 'gnc']);
+    expect(formatBenchReport(off)).toContain('skipped (--no-references)');
+  });
+
+  it('refuses a missing or empty data folder with a clear message', async () => {
+    const gone = tmp.file('does-not-exist');
+    await expect(runDenoiseBench({ data: gone, references: false })).rejects.toThrow(`The benchmark data folder ${gone} does not exist`);
+    await expect(runInpaintBench({ data: tmp.file('empty'), references: false })).rejects.toThrow(/holds no images/);
+    await expect(listBenchImages(data, 0)).rejects.toBeInstanceOf(GncError);
+    expect(await listBenchImages(data)).toEqual(['a.png', 'b.png', 'c.png']);
+    await expect(runDenoiseBench({ data, sigmas: [300] })).rejects.toThrow(/sigma/);
+  });
+});
+
+describe('gnc bench inpaint', () => {
+  it('fills random-pixel masks with our solver and the detected reference tools', async () => {
+    const report = await runInpaintBench({ data, missing: [0.5], limit: 2, settings: { steps: 3 }, backend: 'cpu' });
+    expect(report.levelName).toBe('missing');
+    expect(report.rows.map((r) => r.id)).toEqual(['input', 'gnc', 'opencv-telea', 'opencv-ns', 'gmic-inpaint-pde']);
+    checkStructure(report, 2);
+    expect(row(report, 'gnc').levels[0]!.meanPsnr!).toBeGreaterThan(row(report, 'input').levels[0]!.meanPsnr! + 3);
+    const text = formatBenchReport(report);
+    expect(text).toContain('50 % missing');
+    checkReferenceRows(report, { 'opencv-telea': 'opencv', 'opencv-ns': 'opencv', 'gmic-inpaint-pde': 'gmic' }, text);
+  });
+});
+
+describe('gnc bench helpers', () => {
+  it('interpolates the tuned NLM strength and G\'MIC parameters', () => {
+    expect(nlmStrength(15)).toBeCloseTo(15);
+    expect(nlmStrength(25)).toBeCloseTo(24);
+    expect(nlmStrength(50)).toBeCloseTo(40);
+    expect(nlmStrength(20)).toBeCloseTo(20 * 0.98);
+    expect(nlmStrength(5)).toBeCloseTo(5);
+    expect(nlmStrength(75)).toBeCloseTo(60);
+    expect(gmicDenoiseArgs(25)).toBe('5,10,5,10,1,0');
+  });
+
+  it('parses option lists', () => {
+    expect(parseList('--missing', parseMissingFraction('--missing'))('50%, 0.8')).toEqual([0.5, 0.8]);
+    expect(() => parseList('--sigma', Number)('15,,25')).toThrow(/comma-separated/);
+    expect(() => parseMissingFraction('--missing')('0')).toThrow(/above 0/);
+    expect(() => parseMissingFraction('--missing')('100%')).toThrow(GncError);
+  });
+
+  it('formats plain-text tables with group headers and notes', () => {
+    const text = formatTable({
+      groups: [{ title: '', span: 1 }, { title: 'σ = 25', span: 2 }],
+      headers: ['method', 'PSNR dB', 's/image'],
+      align: ['left', 'right', 'right'],
+      rows: [['GNC flow', '28.10', '1.23'], { first: 'OpenCV', note: 'not installed' }],
+    });
+    expect(text.split('\n')).toEqual([
+      '               σ = 25',
+      'method    PSNR dB  s/image',
+      '--------  -------  -------',
+      'GNC flow    28.10     1.23',
+      'OpenCV    not installed',
+    ]);
+  });
+});
+
+describe('gnc bench CLI', () => {
+  it('prints one JSON object with --json and a clear error for a missing folder', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+    try {
+      const argv = ['node', 'gnc', 'bench', 'denoise', '--data', data, '--sigma', '25', '--limit', '1', '--steps', '2', '--backend', 'cpu', '--no-references', '--json'];
+      expect(await main(argv)).toBe(0);
+      const report = JSON.parse(out.join('')) as BenchReport;
+      expect(report.command).toBe('bench');
+      expect(report.levels).toEqual([25]);
+      expect(report.rows.map((r) => r.id)).toEqual(['input', 'gnc']);
+      expect(err.join('')).toContain('[1/1] a.png σ=25');
+
+      err.length = 0;
+      expect(await main(['node', 'gnc', 'bench', 'inpaint', '--data', tmp.file('nowhere'), '--no-references'])).toBe(1);
+      expect(err.join('')).toContain(`gnc: error: The benchmark data folder ${tmp.file('nowhere')} does not exist`);
+      err.length = 0;
+      expect(await main(['node', 'gnc', 'bench', 'inpaint', '--missing', '0'])).toBe(2);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+});
