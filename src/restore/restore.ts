@@ -60,7 +60,7 @@ export interface RestoreResult {
 
 /** Used where neither the request nor the model says otherwise. */
 export const FALLBACK_SETTINGS: Record<TaskName, SolverSettings> = {
-  denoise: { method: 'gnc', steps: 30, sigma0: 0.4, sigmaMin: 0.02, schedule: 'log', stepScale: 1, tStep: 3 },
+  denoise: { method: 'gnc', steps: 15, sigma0: 0.4, sigmaMin: 0.02, schedule: 'log', stepScale: 1, tStep: 3 },
   inpaint: { method: 'gnc', steps: 60, sigma0: 0.4, sigmaMin: 0.01, schedule: 'log', stepScale: 1, tStep: 3 },
 };
 
