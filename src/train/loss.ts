@@ -31,6 +31,26 @@ export interface ScoreMatchingBatch {
   /** One t = log σ per patch. */
   ts: number[];
   shape: Shape4;
+  /**
+   * The range t is drawn from (uniformly). When given, the t-term is tapered
+   * to vanish at both ends (see scoreMatchingLoss); without it the implicit
+   * score-matching term drops a boundary term and rewards steep ∂ₜR at the
+   * ends of the range (method.md §3, caveat), which made training diverge.
+   */
+  tRange?: { tMin: number; tMax: number };
+}
+
+/**
+ * Taper w(t) = 4u(1 − u), u = (t − tMin)/(tMax − tMin), and its derivative.
+ * Weighted Fisher divergence ½E[w (s − ∂ₜ log p)²] integrates by parts to
+ * E[w(½s² + ∂ₜs) + w′s] + const with no boundary term, since w vanishes at
+ * the ends; with s = −∂ₜR that is E[w(½(∂ₜR)² − ∂²ₜR) − w′∂ₜR].
+ */
+export function tTaper(t: number, tMin: number, tMax: number): { w: number; dw: number } {
+  const span = tMax - tMin;
+  const u = (t - tMin) / span;
+  if (u <= 0 || u >= 1) return { w: 0, dw: 0 };
+  return { w: 4 * u * (1 - u), dw: (4 * (1 - 2 * u)) / span };
 }
 
 export interface LossTerms {
@@ -105,7 +125,17 @@ export function scoreMatchingLoss(model: TrainableFoE, batch: ScoreMatchingBatch
       tf.addN([tf.mul(spline(L - 1, zL, 2, 0), tf.square(z1)), tf.mul(2, tf.mul(spline(L - 1, zL, 1, 1), z1)), spline(L - 1, zL, 0, 2), tf.mul(fz, z2)]),
     );
   }
-  const tSum = tf.sum(tf.sub(tf.mul(0.5, tf.square(dR)), d2R));
+  const perSample = tf.sub(tf.mul(0.5, tf.square(dR)), d2R);
+  let tSum: tf.Tensor;
+  if (batch.tRange) {
+    const { tMin, tMax } = batch.tRange;
+    const tapers = ts.map((t) => tTaper(t, tMin, tMax));
+    const w = tf.tensor1d(tapers.map((x) => x.w));
+    const dw = tf.tensor1d(tapers.map((x) => x.dw));
+    tSum = tf.sum(tf.sub(tf.mul(w, perSample), tf.mul(dw, dR)));
+  } else {
+    tSum = tf.sum(perSample);
+  }
   const N = shape.n * shape.h * shape.w * shape.c;
   const dsm = tf.div(dsmSum, N) as tf.Scalar;
   const tTerm = tf.div(tSum, N) as tf.Scalar;

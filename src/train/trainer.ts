@@ -251,7 +251,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       const record = tf.tidy(() => {
         let parts: number[] = [];
         const { grads } = tf.variableGrads(() => {
-          const terms = scoreMatchingLoss(model, { clean: batch.data, noise, ts, shape: batch.shape }, settings.alpha);
+          const terms = scoreMatchingLoss(model, { clean: batch.data, noise, ts, shape: batch.shape, tRange: { tMin, tMax } }, settings.alpha);
           parts = [terms.dsm, terms.tTerm].map((t) => t.dataSync()[0]!);
           return terms.total;
         }, [...model.kernels, ...model.splines]);
