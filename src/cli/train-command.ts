@@ -25,6 +25,7 @@ interface TrainCliOptions {
   sigmaMin: number;
   sigmaMax: number;
   holdout: number;
+  init: 'wiener' | 'quadratic';
   validateEvery: number;
   checkpointEvery: number;
   checkpoint?: string;
@@ -55,6 +56,7 @@ export function addTrainCommand(program: Command): void {
     .addOption(new Option('--holdout <n>', 'images held out for validation').argParser(parseInteger('--holdout', 0, 100_000)).default(d.holdout))
     .addOption(new Option('--validate-every <n>', 'iterations between validation figures').argParser(parseInteger('--validate-every', 1, 10_000_000)).default(d.validateEvery))
     .addOption(new Option('--checkpoint-every <n>', 'iterations between checkpoints').argParser(parseInteger('--checkpoint-every', 1, 10_000_000)).default(d.checkpointEvery))
+    .addOption(new Option('--init <kind>', 'start of the last potential: wiener = Gaussian energy fitted to the data at every σ, quadratic = z²/2').choices(['wiener', 'quadratic']).default(d.init))
     .option('--checkpoint <file>', 'checkpoint path (default: OUT with .gnck)')
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
@@ -76,6 +78,7 @@ export function addTrainCommand(program: Command): void {
         sigmaMin: o.sigmaMin,
         sigmaMax: o.sigmaMax,
         holdout: o.holdout,
+        init: o.init,
         validateEvery: o.validateEvery,
         checkpointEvery: o.checkpointEvery,
       };

@@ -20,6 +20,7 @@ import { cosineLearningRate } from './lr-schedule.js';
 import { scoreMatchingLoss, type TrainableFoE } from './loss.js';
 import { PatchSampler } from './patches.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointData, type TrainingRecord } from './checkpoint.js';
+import { wienerInitialise } from './wiener-init.js';
 
 export interface TrainSettings {
   data: string;
@@ -39,6 +40,8 @@ export interface TrainSettings {
   nz: number;
   nt: number;
   holdout: number;
+  /** Start of the last potential: z²/2, or the Gaussian (Wiener) energy fitted to the data (wiener-init.ts). */
+  init: 'quadratic' | 'wiener';
   validateEvery: number;
   checkpointEvery: number;
 }
@@ -58,6 +61,7 @@ export const DEFAULT_TRAIN_SETTINGS: Omit<TrainSettings, 'data'> = {
   nz: 63,
   nt: 11,
   holdout: 8,
+  init: 'wiener',
   validateEvery: 100,
   checkpointEvery: 100,
 };
@@ -187,6 +191,12 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   } else {
     arch = foeArchitecture({ layers: settings.layers, features: settings.features, sigmaMin: settings.sigmaMin, sigmaMax: settings.sigmaMax, nz: settings.nz, nt: settings.nt });
     params = initialParameters(arch, settings.seed);
+    if (settings.init === 'wiener') {
+      // Feature variances from patches of a separate, seeded sampler so the training stream is untouched.
+      const probe = await PatchSampler.create({ ...samplerOptions, seed: settings.seed + 1, batchSize: Math.max(32, settings.batch) });
+      const batch = await probe.next();
+      params = wienerInitialise(arch, params, batch.data, batch.shape);
+    }
   }
   const model = toTrainable(arch, params);
   const groups = Object.fromEntries([...model.kernels, ...model.splines].map((v, i) => [v.name, i < model.kernels.length ? params.kernels[i]! : params.splines[i - model.kernels.length]!]));

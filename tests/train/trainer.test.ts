@@ -60,3 +60,13 @@ describe('training loop', () => {
     await expect(train({ settings: { ...tiny(2), sigmaMax: 0.001 }, out: '/tmp/x.gncm' })).rejects.toThrow(/sigma-max/);
   });
 });
+
+describe('Wiener initialisation', () => {
+  it('makes the untrained prior denoise at every σ, far better than z²/2 at large σ', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'gnc-train-init-'));
+    const settings = { ...tiny(1), features: 8, patch: 16, batch: 4 };
+    const wiener = await train({ settings: { ...settings, init: 'wiener' }, out: path.join(out, 'w.gncm') });
+    const quadratic = await train({ settings: { ...settings, init: 'quadratic' }, out: path.join(out, 'q.gncm') });
+    expect(wiener.validation['50']!).toBeGreaterThan(quadratic.validation['50']! + 1);
+  });
+});
