@@ -91,9 +91,26 @@ function checkSameSize(what: string, a: Pick<RasterImage, 'width' | 'height' | '
   }
 }
 
+/**
+ * Joint optimisation steps along ∂ₜR, which only a prior trained with the
+ * t-term of the loss (α > 0) makes meaningful: a denoising-score-matching-only
+ * prior measured 20.8 dB with joint against 29.5 dB with the GNC flow on
+ * Set12 01/02/05. Refuse rather than return garbage.
+ */
+function checkMethodFits(model: LoadedModel, settings: SolverSettings): void {
+  const trained = model.metadata.training as { settings?: { alpha?: number } } | undefined;
+  if (settings.method === 'joint' && trained?.settings?.alpha === 0) {
+    throw new GncError(
+      'invalid-argument',
+      `The model ${model.metadata.name} was trained without the t-term of the loss (alpha = 0), so its energy carries no information along σ and joint optimisation cannot work with it; use the GNC flow (method gnc)`,
+    );
+  }
+}
+
 export function restore(request: RestoreRequest): RestoreResult {
   const { image, model, task } = request;
   const settings = resolveSettings(task, model, request.settings);
+  checkMethodFits(model, settings);
   const prior = new FoEPrior(model.architecture, model.parameters);
   try {
     const layout = layoutFor(image, model.architecture.inChannels);

@@ -223,7 +223,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     description: `GNC prior trained by joint score matching: ${arch.layers.length} layer(s), ${arch.layers.map((l) => l.features).join('/')} features.`,
     training: {
       kind: 'joint-score-matching',
-      data: `${path.resolve(settings.data)} (${sampler.trainingFiles.length} training images, ${sampler.validationFiles.length} held out)`,
+      data: `${path.basename(path.resolve(settings.data))} (${sampler.trainingFiles.length} training images, ${sampler.validationFiles.length} held out)`,
       settings,
       iterations: iteration,
       seconds: Math.round(elapsed()),

@@ -306,3 +306,16 @@ describe('restore: invalid requests', () => {
     expectGncError(run({ task: 'inpaint', mask: new Float32Array(48 * 48) }), 'invalid-mask', /every pixel/);
   });
 });
+
+describe('method and model fit', () => {
+  it('refuses joint optimisation with a prior trained without the t-term, naming why', async () => {
+    const { foeArchitecture, initialParameters } = await import('../../src/prior/factory.js');
+    const { decodeModel, encodeModel } = await import('../../src/prior/model-file.js');
+    const { restore } = await import('../../src/restore/restore.js');
+    const arch = foeArchitecture({ layers: 1, features: 4, nz: 11, nt: 6 });
+    const model = decodeModel(encodeModel(arch, initialParameters(arch), { name: 'dsm-only', training: { settings: { alpha: 0 } } }));
+    const image = { width: 16, height: 16, channels: 1 as const, data: new Float32Array(256).fill(0.5) };
+    expect(() => restore({ task: 'denoise', image, model, sigma: 0.1, settings: { method: 'joint', steps: 2 } })).toThrow(/without the t-term.*method gnc/);
+    expect(() => restore({ task: 'denoise', image, model, sigma: 0.1, settings: { method: 'gnc', steps: 2 } })).not.toThrow();
+  });
+});
