@@ -22,6 +22,7 @@ import { addGaussianNoise } from '../src/image/noise.js';
 import { Prng } from '../src/util/random.js';
 import { estimateCurvature } from '../src/prior/curvature.js';
 import { readImage } from '../src/image/io.js';
+import { greyCrop } from '../src/image/colour.js';
 import { resourcesDir } from '../src/util/paths.js';
 import path from 'node:path';
 
@@ -106,13 +107,7 @@ rows.push([`GNC flow 30 steps, ${size}²`, 'wasm (1 thr)', `${(plain / 1000).toF
 {
   const sample = await readImage(path.join(resourcesDir(), 'samples', 'sample.png'));
   const c = 64;
-  const crop = new Float32Array(c * c);
-  for (let yy = 0; yy < c; yy++) {
-    for (let xx = 0; xx < c; xx++) {
-      const p = ((150 + yy) * sample.width + 40 + xx) * sample.channels;
-      crop[yy * c + xx] = sample.channels === 3 ? 0.299 * sample.data[p]! + 0.587 * sample.data[p + 1]! + 0.114 * sample.data[p + 2]! : sample.data[p]!;
-    }
-  }
+  const crop = greyCrop(sample, 40, 150, c);
   const cprior = new FoEPrior(model.architecture, model.parameters);
   const { tMin, tMax } = cprior.tRange;
   for (const sigma of [Math.exp(tMin), 0.05, 0.2, Math.exp(tMax)]) {

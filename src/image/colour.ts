@@ -77,3 +77,19 @@ export function fromPlanes(planes: readonly Float32Array[], width: number, heigh
   }
   return out;
 }
+
+/**
+ * A grey crop (Rec. 601 luma for RGB) of `size`×`size` pixels at (x0, y0):
+ * how grey priors are validated and benchmarked on colour or grey images.
+ */
+export function greyCrop(image: Pick<RasterImage, 'width' | 'data'> & { channels: number }, x0: number, y0: number, size: number): Float32Array {
+  const out = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const p = ((y0 + y) * image.width + x0 + x) * image.channels;
+      out[y * size + x] =
+        image.channels >= 3 ? 0.299 * image.data[p]! + 0.587 * image.data[p + 1]! + 0.114 * image.data[p + 2]! : image.data[p]!;
+    }
+  }
+  return out;
+}

@@ -13,6 +13,7 @@ import { decodeModel, encodeModel, saveModel, type ModelMetadata } from '../prio
 import { addGaussianNoise } from '../image/noise.js';
 import { readImage } from '../image/io.js';
 import { psnr } from '../image/metrics.js';
+import { greyCrop } from '../image/colour.js';
 import { GncError, checkInteger, checkNumber } from '../util/errors.js';
 import { Prng } from '../util/random.js';
 import { AdaBelief } from './adabelief.js';
@@ -159,14 +160,7 @@ async function validationCrops(files: readonly string[], size: number): Promise<
     if (img.width < size || img.height < size) continue;
     const x0 = Math.floor((img.width - size) / 2);
     const y0 = Math.floor((img.height - size) / 2);
-    const crop = new Float32Array(size * size);
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        const p = ((y0 + y) * img.width + x0 + x) * img.channels;
-        crop[y * size + x] = img.channels === 3 ? 0.299 * img.data[p]! + 0.587 * img.data[p + 1]! + 0.114 * img.data[p + 2]! : img.data[p]!;
-      }
-    }
-    crops.push(crop);
+    crops.push(greyCrop(img, x0, y0, size));
   }
   return crops;
 }

@@ -95,3 +95,15 @@ describe('planes', () => {
     expect(() => fromPlanes([], 2, 2)).toThrow(GncError);
   });
 });
+
+describe('greyCrop', () => {
+  it('cuts a square at an offset and converts RGB by Rec. 601 luma', async () => {
+    const { greyCrop } = await import('../../src/image/colour.js');
+    const width = 4;
+    const rgb = Float32Array.from({ length: 4 * 3 * 3 }, (_, i) => (i % 3 === 0 ? 1 : 0) * ((i / 3) % width) * 0.1);
+    const crop = greyCrop({ width, channels: 3, data: rgb }, 1, 1, 2);
+    expect(Array.from(crop).map((v) => Number(v.toFixed(5)))).toEqual([0.0299, 0.0598, 0.0299, 0.0598]);
+    const grey = Float32Array.from({ length: 16 }, (_, i) => i);
+    expect(Array.from(greyCrop({ width, channels: 1, data: grey }, 2, 1, 2))).toEqual([6, 7, 10, 11]);
+  });
+});
