@@ -42,6 +42,20 @@ export interface EvaluateRequest {
   energy?: boolean;
   gradX?: boolean;
   gradT?: boolean;
+  /**
+   * Sum energy and ∂ₜR over this window of positions only (default: all).
+   * Tiled evaluation uses it to count every position once, in the tile whose
+   * interior holds it.
+   */
+  region?: Region;
+}
+
+/** A window of pixel positions: rows top..top+height, columns left..left+width. */
+export interface Region {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
 }
 
 export interface EvaluateResult {
@@ -148,7 +162,8 @@ export class FoEPrior {
       else h = out.f!;
     }
     const result: EvaluateResult = {};
-    if (want.energy) result.energy = sumPerSample(lastF!, shape.n);
+    const region = want.region ?? { top: 0, left: 0, height: shape.h, width: shape.w };
+    if (want.energy) result.energy = sumOverRegion(lastF!, shape, region);
     if (want.gradX) {
       let g = dzs[L - 1]!;
       for (let l = L - 1; l >= 1; l--) {
@@ -170,7 +185,7 @@ export class FoEPrior {
         for (let i = 0; i < zPrime.length; i++) zPrime[i] = dz[i]! * zPrime[i]! + dt[i]!;
         hPrime = zPrime;
       }
-      result.gradT = sumPerSample(hPrime, shape.n);
+      result.gradT = sumOverRegion(hPrime, shape, region);
     }
     return result;
   }
@@ -180,13 +195,21 @@ export class FoEPrior {
   }
 }
 
-function sumPerSample(values: Float32Array, samples: number): Float64Array {
-  const per = values.length / samples;
-  const out = new Float64Array(samples);
-  for (let b = 0; b < samples; b++) {
+/** Per-sample sums of an NHWC feature map over a window of positions. */
+function sumOverRegion(values: Float32Array, shape: Shape4, region: Region): Float64Array {
+  const { top, left, height, width } = region;
+  if (top < 0 || left < 0 || height < 0 || width < 0 || top + height > shape.h || left + width > shape.w) {
+    throw new GncError('invalid-argument', `FoE: region ${JSON.stringify(region)} lies outside the ${shape.h}×${shape.w} image`);
+  }
+  const c = values.length / (shape.n * shape.h * shape.w);
+  const out = new Float64Array(shape.n);
+  for (let b = 0; b < shape.n; b++) {
     let s = 0;
-    const end = (b + 1) * per;
-    for (let i = b * per; i < end; i++) s += values[i]!;
+    for (let y = top; y < top + height; y++) {
+      const start = ((b * shape.h + y) * shape.w + left) * c;
+      const end = start + width * c;
+      for (let i = start; i < end; i++) s += values[i]!;
+    }
     out[b] = s;
   }
   return out;

@@ -14,6 +14,7 @@ import { solveJoint } from '../solve/joint.js';
 import type { ScheduleShape } from '../solve/schedule.js';
 import type { MethodName, SolveProblem, StepTrace } from '../solve/solver.js';
 import { GncError, checkInteger, checkNumber, invalidArgument } from '../util/errors.js';
+import { TiledPrior } from '../solve/tiled-prior.js';
 import { fromSolver, layoutFor, maskToSolver, toSolver } from './layout.js';
 
 export type TaskName = 'denoise' | 'inpaint';
@@ -44,6 +45,10 @@ export interface RestoreRequest {
   traceEnergy?: boolean;
   signal?: AbortSignal;
   onStep?: (trace: StepTrace, total: number) => void;
+  /** Interior tile side for evaluating the prior (default DEFAULT_TILE). */
+  tile?: number;
+  /** Called after every tile of every prior evaluation (progress within a step). */
+  onTile?: (done: number, total: number) => void;
 }
 
 export interface RestoreResult {
@@ -113,6 +118,11 @@ export function restore(request: RestoreRequest): RestoreResult {
   checkMethodFits(model, settings);
   const prior = new FoEPrior(model.architecture, model.parameters);
   try {
+    const tiled = new TiledPrior(prior, {
+      ...(request.tile !== undefined ? { tile: request.tile } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onTile ? { onTile: request.onTile } : {}),
+    });
     const layout = layoutFor(image, model.architecture.inChannels);
     const z = toSolver(image.data, image, layout);
     let data: DataTerm;
@@ -126,7 +136,7 @@ export function restore(request: RestoreRequest): RestoreResult {
     }
     if (request.reference) checkSameSize('reference image', image, request.reference);
     const problem: SolveProblem = {
-      prior,
+      prior: tiled,
       data,
       shape: layout.shape,
       ...(request.reference ? { reference: toSolver(request.reference.data, image, layout) } : {}),

@@ -2,7 +2,7 @@
  * What every model-based solver shares: the problem it solves, per-step
  * traces, progress callbacks and cancellation.
  */
-import type { FoEPrior } from '../prior/foe.js';
+import type { PriorField } from './tiled-prior.js';
 import type { Shape4 } from '../prior/conv.js';
 import type { DataTerm } from './data-terms.js';
 import { psnr } from '../image/metrics.js';
@@ -10,7 +10,8 @@ import { psnr } from '../image/metrics.js';
 export type MethodName = 'gnc' | 'joint';
 
 export interface SolveProblem {
-  prior: FoEPrior;
+  /** The prior, possibly evaluated tile by tile (TiledPrior). */
+  prior: PriorField;
   data: DataTerm;
   /** Layout of x: samples × height × width × channels (the prior's input channels). */
   shape: Shape4;
