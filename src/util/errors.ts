@@ -12,6 +12,8 @@ export type GncErrorKind =
   | 'unknown-model'
   | 'backend'
   | 'io'
+  | 'library'
+  | 'not-found'
   | 'cancelled';
 
 export class GncError extends Error {

@@ -1,0 +1,147 @@
+/**
+ * Records jobs from the job service in the library: restorations as runs
+ * (input checksum and thumbnail, every parameter, the output moved into the
+ * managed folder, per-step traces, PSNR/SSIM) and training as training runs
+ * (loss samples while it runs, the trained model registered at the end).
+ *
+ * Order of writes keeps the library consistent at every moment: the row is
+ * created 'queued' before anything runs; the output is written to a staging
+ * name in the managed folder by the job, and `runs.finish` renames it and
+ * then commits the row, so a crash leaves at most an orphan file or a stale
+ * 'running' row, both of which `gnc library check --fix` repairs.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { JobProgress, JobRequest, JobResult, RestoreJobResult, TrainJobResult } from '../jobs/contract.js';
+import type { JobRecorder } from '../jobs/job-service.js';
+import { DEFAULT_MODEL } from '../prior/registry.js';
+import { removeFileQuietly } from './files.js';
+import type { JsonObject } from './json.js';
+import type { Library } from './library.js';
+import type { RunInput } from './runs-repo.js';
+
+interface Record {
+  table: 'runs' | 'training';
+  staging?: string;
+  outputName?: string;
+  lossSent: number;
+}
+
+export class LibraryJobRecorder implements JobRecorder {
+  readonly #lib: Library;
+  readonly #records = new Map<string, Record>();
+
+  constructor(lib: Library) {
+    this.#lib = lib;
+  }
+
+  /** The library's model for a request's model reference; a .gncm file is registered first. */
+  async #modelId(ref: string): Promise<string | null> {
+    const known = this.#lib.models.find(ref);
+    if (known) return known.id;
+    if (ref.toLowerCase().endsWith('.gncm') && existsSync(ref)) return (await this.#lib.models.add(ref)).row.id;
+    return null;
+  }
+
+  /**
+   * The input's checksum and thumbnail. A missing or corrupt file is recorded
+   * without them: the job itself then fails with the error that names the
+   * problem, and the failed run is kept.
+   */
+  async #input(file: string): Promise<RunInput | null> {
+    try {
+      return await this.#lib.prepareInput(file, { thumbnail: true });
+    } catch {
+      try {
+        return await this.#lib.prepareInput(file);
+      } catch {
+        return null;
+      }
+    }
+  }
+
+  async queued(request: JobRequest): Promise<{ recordId: string; extraOutputs?: string[] }> {
+    if (request.kind === 'train') {
+      const row = this.#lib.training.create({
+        settings: request as unknown as JsonObject,
+        dataDescription: path.resolve(request.data),
+        checkpointPath: request.checkpoint ?? null,
+      });
+      this.#records.set(row.id, { table: 'training', lossSent: 0 });
+      return { recordId: row.id };
+    }
+    const input = await this.#input(request.input);
+    const { outputs: _outputs, ...params } = request;
+    const run = this.#lib.runs.create({
+      kind: request.kind,
+      method: request.settings?.method ?? 'gnc',
+      model: await this.#modelId(request.model ?? DEFAULT_MODEL),
+      input,
+      params: params as unknown as JsonObject,
+    });
+    const base = path.basename(request.input, path.extname(request.input));
+    const outputName = `${base}-${request.kind === 'denoise' ? 'denoised' : 'inpainted'}.png`;
+    // The job picks the image format from the extension, so the staging name keeps one.
+    const staging = `${this.#lib.runs.stagingPath(run.id, outputName)}.png`;
+    this.#records.set(run.id, { table: 'runs', staging, outputName, lossSent: 0 });
+    return { recordId: run.id, extraOutputs: [staging] };
+  }
+
+  started(recordId: string): void {
+    const record = this.#records.get(recordId);
+    if (record?.table === 'training') this.#lib.training.start(recordId);
+    else this.#lib.runs.start(recordId);
+  }
+
+  progress(recordId: string, p: JobProgress): void {
+    const record = this.#records.get(recordId);
+    if (record?.table !== 'training' || p.loss === undefined || p.step === undefined) return;
+    this.#lib.training.appendLoss(recordId, [{ iteration: p.step, loss: p.loss }]);
+    if (p.validation) this.#lib.training.progress(recordId, { iterations: p.step, seconds: p.elapsed, validation: p.validation });
+  }
+
+  async done(recordId: string, _request: JobRequest, result: JobResult): Promise<void> {
+    const record = this.#records.get(recordId);
+    this.#records.delete(recordId);
+    if (result.kind === 'train') return this.#trained(recordId, result);
+    const restored = result as RestoreJobResult;
+    await this.#lib.runs.finish(recordId, {
+      ...(record?.staging ? { outputTempFile: record.staging, outputName: record.outputName! } : {}),
+      traces: {
+        step: restored.trace.map((t) => t.step),
+        sigma: restored.trace.map((t) => t.sigma),
+        energy: restored.trace.map((t) => t.energy ?? null),
+        psnr: restored.trace.map((t) => t.psnr ?? null),
+        elapsed: restored.trace.map((t) => t.elapsed),
+      },
+      psnr: restored.psnr ?? null,
+      ssim: restored.ssim ?? null,
+      seconds: restored.seconds,
+    });
+  }
+
+  async #trained(recordId: string, result: TrainJobResult): Promise<void> {
+    const { row } = await this.#lib.models.add(result.out);
+    this.#lib.training.finish(recordId, { model: row.id, validation: result.validation, iterations: result.iterations, seconds: result.seconds });
+  }
+
+  failed(recordId: string, error: Error): void {
+    const record = this.#end(recordId);
+    if (record?.table === 'training') this.#lib.training.fail(recordId, error);
+    else this.#lib.runs.fail(recordId, error);
+  }
+
+  cancelled(recordId: string): void {
+    const record = this.#end(recordId);
+    if (record?.table === 'training') this.#lib.training.cancel(recordId);
+    else this.#lib.runs.cancel(recordId);
+  }
+
+  /** Forgets a record; a staged output that a failing job may have left is removed. */
+  #end(recordId: string): Record | undefined {
+    const record = this.#records.get(recordId);
+    this.#records.delete(recordId);
+    if (record?.staging) removeFileQuietly(record.staging);
+    return record;
+  }
+}
