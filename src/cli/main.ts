@@ -9,6 +9,8 @@ import { addRestoreCommand } from './restore-command.js';
 import { addModelsCommand } from './models-command.js';
 import { addTrainCommand } from './train-command.js';
 import { addBenchCommand } from './bench-command.js';
+import { addLabCommand } from './lab-command.js';
+import { addLibraryCommand } from './library-command.js';
 import { GncError } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
@@ -39,6 +41,8 @@ Examples:
   addTrainCommand(program);
   addModelsCommand(program);
   addBenchCommand(program);
+  addLabCommand(program);
+  addLibraryCommand(program);
   return program;
 }
 

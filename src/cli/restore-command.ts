@@ -5,13 +5,12 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { formatFromPath, readImage, readMask, writeImage } from '../image/io.js';
-import { addGaussianNoise } from '../image/noise.js';
-import type { DecodedImage } from '../image/types.js';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../engine/backend.js';
-import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
-import { restore, type SolverSettings, type TaskName } from '../restore/restore.js';
-import type { StepTrace } from '../solve/solver.js';
+import { formatFromPath } from '../image/io.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
+import { DEFAULT_MODEL } from '../prior/registry.js';
+import type { TaskName } from '../restore/restore.js';
+import type { DenoiseJobRequest, InpaintJobRequest, RestoreJobResult, SolverSettings255 } from '../jobs/contract.js';
+import { addRecordingOptions, openCliJobs } from './recording.js';
 import { GncError } from '../util/errors.js';
 import { parseChoice, parseInteger, parseNumber, parseSigma255 } from './options.js';
 import { formatSeconds, progressBar } from './progress.js';
@@ -36,6 +35,8 @@ interface RestoreCliOptions {
   traceEnergy: boolean;
   bitDepth?: 8 | 16;
   progress?: boolean;
+  library?: string;
+  record: boolean;
 }
 
 export function addRestoreCommand(program: Command, task: TaskName): void {
@@ -69,108 +70,89 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
     .addOption(new Option('--bit-depth <bits>', 'output bit depth (default: the input\'s)').argParser((v) => parseChoice('--bit-depth', ['8', '16'] as const)(v) === '8' ? 8 : 16))
     .option('--no-trace-energy', 'with --json: skip the per-step energy trace (saves one forward pass per step; without --json it is never computed)')
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
-    .option('--json', 'print one JSON object with the result, settings and per-step traces on stdout')
-    .action(async (input: string, options: RestoreCliOptions) => runRestore(task, input, options));
+    .option('--json', 'print one JSON object with the result, settings and per-step traces on stdout');
+  addRecordingOptions(cmd).action(async (input: string, options: RestoreCliOptions) => runRestore(task, input, options));
 }
 
-function settingsFrom(o: RestoreCliOptions): Partial<SolverSettings> {
-  return {
+function settingsFrom(o: RestoreCliOptions): SolverSettings255 {
+  const settings: SolverSettings255 = {
     method: o.method,
     steps: o.steps,
-    sigma0: o.sigma0,
-    sigmaMin: o.sigmaMin,
+    sigma0: o.sigma0 !== undefined ? o.sigma0 * 255 : undefined,
+    sigmaMin: o.sigmaMin !== undefined ? o.sigmaMin * 255 : undefined,
     schedule: o.schedule,
     stepScale: o.stepScale,
     tStep: o.tStep,
+  };
+  for (const key of Object.keys(settings) as Array<keyof SolverSettings255>) if (settings[key] === undefined) delete settings[key];
+  return settings;
+}
+
+function requestFrom(task: TaskName, input: string, o: RestoreCliOptions): DenoiseJobRequest | InpaintJobRequest {
+  const common = {
+    input,
+    outputs: [o.out],
+    model: o.model,
+    settings: settingsFrom(o),
+    backend: o.backend,
+    // The energy trace costs a forward pass per step and only --json shows it.
+    traceEnergy: o.json === true && o.traceEnergy,
+    ...(o.clean ? { clean: o.clean } : {}),
+    ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
+  };
+  if (task === 'inpaint') return { kind: 'inpaint', ...common, mask: o.mask! };
+  if (o.sigma === undefined && o.addNoise === undefined) {
+    throw new GncError('invalid-argument', 'gnc denoise needs --sigma (the noise level on the 0–255 scale) or --add-noise');
+  }
+  return {
+    kind: 'denoise',
+    ...common,
+    ...(o.sigma !== undefined ? { sigma: o.sigma * 255 } : {}),
+    ...(o.addNoise !== undefined ? { addNoise: o.addNoise * 255, seed: o.seed } : {}),
   };
 }
 
 async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): Promise<void> {
   // Checked first so a bad output name fails before the solve, not after it.
-  const outFormat = formatFromPath(o.out);
-  const backend = await selectBackend(o.backend);
-  const model = await resolveModel(o.model);
-  const image = await readImage(input);
-  let noisy: DecodedImage = image;
-  let reference: DecodedImage | undefined;
-  let sigma = o.sigma;
-  if (task === 'denoise') {
-    if (o.addNoise !== undefined) {
-      noisy = { ...image, data: addGaussianNoise(image.data, o.addNoise, o.seed) };
-      reference = image;
-      sigma ??= o.addNoise;
-    }
-    if (sigma === undefined) throw new GncError('invalid-argument', 'gnc denoise needs --sigma (the noise level on the 0–255 scale) or --add-noise');
-  }
-  if (o.clean) reference = await readImage(o.clean);
-  const mask = task === 'inpaint' ? await readMask(o.mask!, image.width, image.height) : undefined;
-  if (mask && task === 'inpaint') {
-    // Hidden pixels carry no information; zero them so results never depend on them.
-    noisy = { ...image, data: image.data.slice() };
-    const c = image.channels;
-    for (let p = 0; p < mask.length; p++) if (!mask[p]) for (let k = 0; k < c; k++) noisy.data[p * c + k] = 0;
-  }
-
-  // No SIGINT handler here: restore() runs synchronously, so a handler could
-  // only run after the solve had finished, and merely installing one disables
-  // Node's default exit on Ctrl-C. Left alone, Ctrl-C ends the process at
-  // once; the output is written atomically after the solve, so nothing
-  // half-written is left under its name.
+  formatFromPath(o.out);
+  const request = requestFrom(task, input, o);
   const bar = progressBar(task, o.progress ?? (process.stderr.isTTY === true && !o.json));
-  const showStep = (t: StepTrace, total: number) =>
-    bar.update(t.step, total, {
-      'σ': (t.sigma * 255).toFixed(1),
-      PSNR: t.psnr !== undefined ? `${t.psnr.toFixed(2)} dB` : undefined,
-    });
-  let result;
-  try {
-    result = restore({
-      task,
-      image: noisy,
-      model,
-      ...(sigma !== undefined ? { sigma } : {}),
-      ...(mask ? { mask } : {}),
-      ...(reference ? { reference } : {}),
-      settings: settingsFrom(o),
-      // The energy trace costs a forward pass per step and only --json shows it.
-      traceEnergy: o.json === true && o.traceEnergy,
-      onStep: showStep,
-    });
-  } finally {
-    bar.finish();
-  }
-
-  // JPEG and WebP hold 8 bits whatever is asked; report what is written.
-  const bitDepth = outFormat === 'jpeg' || outFormat === 'webp' ? 8 : (o.bitDepth ?? (image.bitDepth === 32 ? 16 : image.bitDepth));
-  await writeImage(o.out, { ...result.image, alpha: image.alpha, icc: image.icc, exif: image.exif, bitDepth }, { bitDepth });
-
-  const report = {
-    command: task,
-    input: path.resolve(input),
-    output: path.resolve(o.out),
-    width: image.width,
-    height: image.height,
-    channels: image.channels,
-    bitDepth,
-    backend: { name: backend.name, device: backend.device, threads: backend.threads, package: backend.package },
-    model: { name: model.name, id: model.id, path: model.path },
-    method: result.settings.method,
-    steps: result.settings.steps,
-    settings: { ...result.settings, sigma0: result.settings.sigma0 * 255, sigmaMin: result.settings.sigmaMin * 255 },
-    ...(sigma !== undefined ? { sigma: sigma * 255 } : {}),
-    ...(o.addNoise !== undefined ? { addedNoise: { sigma: o.addNoise * 255, seed: o.seed } } : {}),
-    ...(mask ? { missingFraction: 1 - mask.reduce((a, b) => a + b, 0) / mask.length } : {}),
-    seconds: Number(result.seconds.toFixed(3)),
-    ...(result.psnr !== undefined ? { psnr: result.psnr, ssim: result.ssim, inputPsnr: result.inputPsnr } : {}),
-    trace: result.trace.map((t) => ({ ...t, sigma: t.sigma * 255 })),
+  // The solve runs on an engine worker thread, so this thread stays free to
+  // take Ctrl-C and cancel it; the output is written only after a finished
+  // solve, so nothing half-written is left.
+  const jobs = openCliJobs(o);
+  const job = await jobs.service.submit(request, {
+    onProgress: (p) =>
+      bar.update(p.step ?? 0, p.steps ?? 1, {
+        'σ': p.trace ? p.trace.sigma.toFixed(1) : undefined,
+        PSNR: p.trace?.psnr !== undefined ? `${p.trace.psnr.toFixed(2)} dB` : undefined,
+      }),
+  });
+  const onSigint = () => {
+    bar.finish('cancelling…');
+    job.cancel();
   };
+  process.once('SIGINT', onSigint);
+  let result: RestoreJobResult;
+  try {
+    result = (await job.result) as RestoreJobResult;
+  } finally {
+    process.off('SIGINT', onSigint);
+    bar.finish();
+    await jobs.close();
+  }
+  const recorded = job.recordId ? { run: job.recordId } : {};
+
   if (o.json) {
+    const { kind, outputs, ...rest } = result;
+    const report = { command: kind, ...rest, input: path.resolve(input), output: path.resolve(outputs[0]!), ...recorded };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
     const quality = result.psnr !== undefined ? `, PSNR ${result.inputPsnr!.toFixed(2)} → ${result.psnr.toFixed(2)} dB, SSIM ${result.ssim!.toFixed(4)}` : '';
     process.stdout.write(
-      `${task}: wrote ${o.out} (${image.width}×${image.height}, ${image.channels === 3 ? 'RGB' : 'grey'}, ${bitDepth}-bit) with ${model.name}, ` +
-        `${result.settings.method} ${result.settings.steps} steps on ${backend.name} in ${formatSeconds(result.seconds)}${quality}\n`,
+      `${task}: wrote ${o.out} (${result.width}×${result.height}, ${result.channels === 3 ? 'RGB' : 'grey'}, ${result.bitDepth}-bit) with ${result.model.name}, ` +
+        `${result.method} ${result.steps} steps on ${result.backend.name} in ${formatSeconds(result.seconds)}${quality}` +
+        `${job.recordId ? `; recorded as run ${job.recordId.slice(0, 8)}` : ''}\n`,
     );
   }
 }

@@ -4,8 +4,11 @@
  * and --json for scripts.
  */
 import { Command, Option } from 'commander';
-import { selectBackend, BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
-import { train, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../train/trainer.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
+import { DEFAULT_TRAIN_SETTINGS } from '../train/trainer.js';
+import type { TrainJobRequest, TrainJobResult } from '../jobs/contract.js';
+import { trainSettingsFrom } from '../jobs/train-job.js';
+import { addRecordingOptions, openCliJobs } from './recording.js';
 import { parseInteger, parseNumber, parseSigma255 } from './options.js';
 import { formatSeconds, progressBar } from './progress.js';
 
@@ -32,11 +35,13 @@ interface TrainCliOptions {
   backend: BackendChoice;
   json?: boolean;
   progress?: boolean;
+  library?: string;
+  record: boolean;
 }
 
 export function addTrainCommand(program: Command): void {
   const d = DEFAULT_TRAIN_SETTINGS;
-  program
+  const cmd = program
     .command('train')
     .description('Train a GNC prior by joint score matching on a folder of images (method.md §3)')
     .requiredOption('--data <dir>', 'folder of training images (PNG, JPEG, TIFF, WebP)')
@@ -51,8 +56,8 @@ export function addTrainCommand(program: Command): void {
     .addOption(new Option('--alpha <α>', 'weight of the t-term (implicit score matching along log σ)').argParser(parseNumber('--alpha', 0, 1000)).default(d.alpha))
     .addOption(new Option('--lr <rate>', 'initial AdaBelief learning rate (cosine decay)').argParser(parseNumber('--lr', 1e-8, 10)).default(d.lr))
     .addOption(new Option('--lr-min <rate>', 'final learning rate').argParser(parseNumber('--lr-min', 0, 10)).default(d.lrMin))
-    .addOption(new Option('--sigma-min <s>', 'smallest trained σ (0–255 scale)').argParser(parseSigma255('--sigma-min', 0.03, 255)).default(d.sigmaMin, String(d.sigmaMin * 255)))
-    .addOption(new Option('--sigma-max <s>', 'largest trained σ (0–255 scale)').argParser(parseSigma255('--sigma-max', 0.03, 1000)).default(d.sigmaMax, String(d.sigmaMax * 255)))
+    .addOption(new Option('--sigma-min <s>', 'smallest trained σ (0–255 scale)').argParser(parseSigma255('--sigma-min', 0.03, 255)).default(d.sigmaMin, String(+(d.sigmaMin * 255).toFixed(2))))
+    .addOption(new Option('--sigma-max <s>', 'largest trained σ (0–255 scale)').argParser(parseSigma255('--sigma-max', 0.03, 1000)).default(d.sigmaMax, String(+(d.sigmaMax * 255).toFixed(2))))
     .addOption(new Option('--holdout <n>', 'images held out for validation').argParser(parseInteger('--holdout', 0, 100_000)).default(d.holdout))
     .addOption(new Option('--validate-every <n>', 'iterations between validation figures').argParser(parseInteger('--validate-every', 1, 10_000_000)).default(d.validateEvery))
     .addOption(new Option('--checkpoint-every <n>', 'iterations between checkpoints').argParser(parseInteger('--checkpoint-every', 1, 10_000_000)).default(d.checkpointEvery))
@@ -60,65 +65,87 @@ export function addTrainCommand(program: Command): void {
     .option('--checkpoint <file>', 'checkpoint path (default: OUT with .gnck)')
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
-    .option('--json', 'print one JSON object with the result on stdout')
-    .action(async (o: TrainCliOptions) => {
-      const backend = await selectBackend(o.backend);
-      const settings: TrainSettings = {
-        ...DEFAULT_TRAIN_SETTINGS,
-        data: o.data,
-        layers: o.layers,
-        features: o.filters,
-        patch: o.patch,
-        batch: o.batch,
-        iterations: o.iterations,
-        seed: o.seed,
-        alpha: o.alpha,
-        lr: o.lr,
-        lrMin: Math.min(o.lrMin, o.lr),
-        sigmaMin: o.sigmaMin,
-        sigmaMax: o.sigmaMax,
-        holdout: o.holdout,
-        init: o.init,
-        validateEvery: o.validateEvery,
-        checkpointEvery: o.checkpointEvery,
-      };
-      const controller = new AbortController();
-      const onSigint = () => {
-        process.stderr.write('\nstopping after this iteration and saving a checkpoint…\n');
-        controller.abort();
-      };
-      process.once('SIGINT', onSigint);
-      const bar = progressBar('train', o.progress ?? (process.stderr.isTTY === true && !o.json));
-      let lastValidation = '';
-      try {
-        const result = await train({
-          settings,
-          out: o.out,
-          ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
-          ...(o.resume ? { resume: o.resume } : {}),
-          signal: controller.signal,
-          onProgress: (p) => {
-            if (p.validation) lastValidation = Object.entries(p.validation).map(([s, v]) => `${s}:${v.toFixed(2)}`).join(' ');
-            bar.update(p.iteration, p.iterations, {
-              loss: p.loss.toPrecision(4),
-              lr: p.lr.toExponential(1),
-              'it/s': p.rate.toFixed(2),
-              ...(lastValidation ? { 'val dB': lastValidation } : {}),
-            });
-          },
-        });
-        bar.finish();
-        const report = { command: 'train', output: result.out, id: result.id, backend: { name: backend.name, device: backend.device, threads: backend.threads }, iterations: result.iterations, seconds: Number(result.seconds.toFixed(1)), validation: result.validation, finalLoss: result.history.at(-1)?.loss, settings };
-        if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-        else {
-          process.stdout.write(
-            `train: wrote ${result.out} (id ${result.id.slice(0, 12)}) after ${result.iterations} iterations on ${backend.name} in ${formatSeconds(result.seconds)}; ` +
-              `validation (Tweedie one-step PSNR at σ 15/25/50): ${Object.values(result.validation).map((v) => v.toFixed(2)).join(' / ')} dB\n`,
-          );
-        }
-      } finally {
-        process.off('SIGINT', onSigint);
-        bar.finish();
-      }
-    });
+    .option('--json', 'print one JSON object with the result on stdout');
+  addRecordingOptions(cmd).action(async (o: TrainCliOptions) => runTrain(o));
+}
+
+function requestFrom(o: TrainCliOptions): TrainJobRequest {
+  return {
+    kind: 'train',
+    data: o.data,
+    out: o.out,
+    ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
+    ...(o.resume ? { resume: o.resume } : {}),
+    backend: o.backend,
+    settings: {
+      layers: o.layers,
+      features: o.filters,
+      patch: o.patch,
+      batch: o.batch,
+      iterations: o.iterations,
+      seed: o.seed,
+      alpha: o.alpha,
+      lr: o.lr,
+      lrMin: Math.min(o.lrMin, o.lr),
+      sigmaMin: o.sigmaMin * 255,
+      sigmaMax: o.sigmaMax * 255,
+      holdout: o.holdout,
+      init: o.init,
+      validateEvery: o.validateEvery,
+      checkpointEvery: o.checkpointEvery,
+    },
+  };
+}
+
+async function runTrain(o: TrainCliOptions): Promise<void> {
+  const request = requestFrom(o);
+  const bar = progressBar('train', o.progress ?? (process.stderr.isTTY === true && !o.json));
+  let lastValidation = '';
+  const jobs = openCliJobs(o);
+  // Training runs on an engine worker thread; Ctrl-C asks it to stop after
+  // the current iteration, save a checkpoint and end as cancelled.
+  const job = await jobs.service.submit(request, {
+    onProgress: (p) => {
+      if (p.loss === undefined || p.step === undefined) return;
+      if (p.validation) lastValidation = Object.entries(p.validation).map(([s, v]) => `${s}:${v.toFixed(2)}`).join(' ');
+      bar.update(p.step, p.steps ?? o.iterations, {
+        loss: p.loss.toPrecision(4),
+        ...(lastValidation ? { 'val dB': lastValidation } : {}),
+      });
+    },
+  });
+  const onSigint = () => {
+    bar.finish('stopping after this iteration and saving a checkpoint…');
+    job.cancel();
+  };
+  process.once('SIGINT', onSigint);
+  let result: TrainJobResult;
+  try {
+    result = (await job.result) as TrainJobResult;
+  } finally {
+    process.off('SIGINT', onSigint);
+    bar.finish();
+    await jobs.close();
+  }
+  const settings = trainSettingsFrom(request);
+  const report = {
+    command: 'train',
+    output: result.out,
+    id: result.id,
+    backend: result.backend,
+    iterations: result.iterations,
+    seconds: Number(result.seconds.toFixed(1)),
+    validation: result.validation,
+    finalLoss: result.loss.at(-1)?.loss,
+    settings,
+    ...(job.recordId ? { training: job.recordId } : {}),
+  };
+  if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else {
+    process.stdout.write(
+      `train: wrote ${result.out} (id ${result.id.slice(0, 12)}) after ${result.iterations} iterations on ${result.backend.name} in ${formatSeconds(result.seconds)}; ` +
+        `validation (Tweedie one-step PSNR at σ 15/25/50): ${Object.values(result.validation).map((v) => v.toFixed(2)).join(' / ')} dB` +
+        `${job.recordId ? `; recorded as training run ${job.recordId.slice(0, 8)}` : ''}\n`,
+    );
+  }
 }

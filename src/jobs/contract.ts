@@ -1,0 +1,175 @@
+/**
+ * The one contract for every job message between a front end (CLI, Electron
+ * main, web bridge) and the engine worker: requests, progress events, results
+ * and errors. Everything here is plain JSON-safe data so it crosses
+ * worker_threads, Electron IPC and HTTP unchanged. Noise levels are on the
+ * 0–255 scale, as users see them (design.md).
+ */
+import type { BackendChoice } from '../engine/backend.js';
+import type { GncErrorKind } from '../util/errors.js';
+
+export type JobKind = JobRequest['kind'];
+
+/** Solver settings as a user sets them; σ values on the 0–255 scale. */
+export interface SolverSettings255 {
+  method?: 'gnc' | 'joint';
+  steps?: number;
+  sigma0?: number;
+  sigmaMin?: number;
+  schedule?: 'linear' | 'log';
+  stepScale?: number;
+  tStep?: number;
+}
+
+interface RestoreJobCommon {
+  /** Image file to restore. */
+  input: string;
+  /** Files to write the result to (atomically); none = result data only. */
+  outputs?: string[];
+  /** Shipped model name, library id or .gncm path (default: the default prior). */
+  model?: string;
+  settings?: SolverSettings255;
+  /** Clean reference image: PSNR/SSIM in the result and traces. */
+  clean?: string;
+  backend?: BackendChoice;
+  /** Output bit depth (default: the input's). */
+  bitDepth?: 8 | 16;
+  /** Per-step energy trace (one more forward pass per step). */
+  traceEnergy?: boolean;
+  /** Interior tile side for the prior (default: sized to the model). */
+  tile?: number;
+}
+
+export interface DenoiseJobRequest extends RestoreJobCommon {
+  kind: 'denoise';
+  /** Noise level (0–255); defaults to addNoise when that is given. */
+  sigma?: number;
+  /** Add synthetic Gaussian noise of this level first; the input becomes the clean reference. */
+  addNoise?: number;
+  seed?: number;
+}
+
+export interface InpaintJobRequest extends RestoreJobCommon {
+  kind: 'inpaint';
+  /** Mask image of the same size; non-zero = fill in. */
+  mask: string;
+}
+
+export interface TrainJobRequest {
+  kind: 'train';
+  data: string;
+  out: string;
+  checkpoint?: string;
+  resume?: string;
+  backend?: BackendChoice;
+  /** Training settings; σ range (sigmaMin, sigmaMax) on the 0–255 scale. */
+  settings?: {
+    layers?: number;
+    features?: number;
+    patch?: number;
+    batch?: number;
+    iterations?: number;
+    seed?: number;
+    alpha?: number;
+    lr?: number;
+    lrMin?: number;
+    sigmaMin?: number;
+    sigmaMax?: number;
+    holdout?: number;
+    init?: 'quadratic' | 'wiener';
+    validateEvery?: number;
+    checkpointEvery?: number;
+  };
+}
+
+export type JobRequest = DenoiseJobRequest | InpaintJobRequest | TrainJobRequest;
+
+/** One iterate's figures as the user sees them (σ on 0–255). */
+export interface TracePoint {
+  step: number;
+  sigma: number;
+  energy?: number;
+  psnr?: number;
+  elapsed: number;
+}
+
+export interface JobProgress {
+  /** 0..1 over the whole job. */
+  fraction: number;
+  /** Human-readable, e.g. "step 3/15, tile 12/48". */
+  message: string;
+  step?: number;
+  steps?: number;
+  /** Seconds since the job started, and the estimate of what is left. */
+  elapsed: number;
+  eta?: number;
+  /** The latest finished iterate (solvers) or iteration (training). */
+  trace?: TracePoint;
+  loss?: number;
+  validation?: Record<string, number>;
+}
+
+export interface RestoreJobResult {
+  kind: 'denoise' | 'inpaint';
+  input: string;
+  outputs: string[];
+  width: number;
+  height: number;
+  channels: number;
+  bitDepth: number;
+  backend: BackendReport;
+  model: { name: string; id: string; path: string };
+  method: 'gnc' | 'joint';
+  steps: number;
+  /** The resolved settings, σ on 0–255. */
+  settings: Required<SolverSettings255>;
+  sigma?: number;
+  addedNoise?: { sigma: number; seed: number };
+  missingFraction?: number;
+  tile: number;
+  tiles: number;
+  seconds: number;
+  psnr?: number;
+  ssim?: number;
+  inputPsnr?: number;
+  trace: TracePoint[];
+}
+
+export interface TrainJobResult {
+  kind: 'train';
+  out: string;
+  id: string;
+  iterations: number;
+  seconds: number;
+  validation: Record<string, number>;
+  backend: BackendReport;
+  /** Sampled (iteration, loss) pairs of the run. */
+  loss: Array<{ iteration: number; loss: number }>;
+}
+
+export type JobResult = RestoreJobResult | TrainJobResult;
+
+export interface BackendReport {
+  name: string;
+  device: string;
+  threads: number;
+  package?: string;
+}
+
+/** An error as it crosses the boundary: kind and message intact. */
+export interface JobError {
+  kind: GncErrorKind | 'internal';
+  message: string;
+}
+
+/** Front end → worker. */
+export type ToWorker =
+  | { type: 'run'; jobId: string; request: JobRequest; cancelFlag?: SharedArrayBuffer }
+  | { type: 'cancel'; jobId: string };
+
+/** Worker → front end. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; jobId: string; progress: JobProgress }
+  | { type: 'result'; jobId: string; result: JobResult }
+  | { type: 'error'; jobId: string; error: JobError };

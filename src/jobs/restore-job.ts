@@ -1,0 +1,141 @@
+/**
+ * A denoise or inpaint job from files to files: read the image (and mask,
+ * reference), restore it tile by tile with progress and cancellation, then
+ * write every requested output atomically. Nothing is written unless the
+ * solve finished, so a cancelled job leaves no partial output.
+ */
+import { formatFromPath, readImage, readMask, writeImage } from '../image/io.js';
+import { addGaussianNoise } from '../image/noise.js';
+import type { DecodedImage } from '../image/types.js';
+import { selectBackend } from '../engine/backend.js';
+import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
+import { restore, resolveSettings, type SolverSettings } from '../restore/restore.js';
+import { layoutFor } from '../restore/layout.js';
+import { tileFor, tileGrid } from '../solve/tiled-prior.js';
+import { GncError, throwIfAborted } from '../util/errors.js';
+import type { DenoiseJobRequest, InpaintJobRequest, RestoreJobResult, SolverSettings255, TracePoint } from './contract.js';
+import type { JobContext } from './job-context.js';
+
+function toEngineSettings(s: SolverSettings255 = {}): Partial<SolverSettings> {
+  return {
+    ...s,
+    ...(s.sigma0 !== undefined ? { sigma0: s.sigma0 / 255 } : {}),
+    ...(s.sigmaMin !== undefined ? { sigmaMin: s.sigmaMin / 255 } : {}),
+  };
+}
+
+export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobRequest, ctx: JobContext): Promise<RestoreJobResult> {
+  const task = request.kind;
+  const outputs = request.outputs ?? [];
+  // Checked first so a bad output name fails before the solve, not after it.
+  const formats = outputs.map((file) => formatFromPath(file));
+  ctx.progress({ fraction: 0, message: 'loading', elapsed: ctx.elapsed() });
+  const backend = await selectBackend(request.backend ?? 'auto');
+  const model = await resolveModel(request.model ?? DEFAULT_MODEL);
+  const image = await readImage(request.input);
+  throwIfAborted(ctx.signal, task);
+
+  let input: DecodedImage = image;
+  let reference: DecodedImage | undefined;
+  let sigma = request.kind === 'denoise' && request.sigma !== undefined ? request.sigma / 255 : undefined;
+  if (request.kind === 'denoise') {
+    if (request.addNoise !== undefined) {
+      input = { ...image, data: addGaussianNoise(image.data, request.addNoise / 255, request.seed ?? 0) };
+      reference = image;
+      sigma ??= request.addNoise / 255;
+    }
+    if (sigma === undefined) throw new GncError('invalid-argument', 'Denoising needs the noise level sigma (0–255 scale) or addNoise');
+  }
+  if (request.clean) reference = await readImage(request.clean);
+  const mask = request.kind === 'inpaint' ? await readMask(request.mask, image.width, image.height) : undefined;
+  if (mask) {
+    // Hidden pixels carry no information; zero them so results never depend on them.
+    input = { ...image, data: image.data.slice() };
+    const c = image.channels;
+    for (let p = 0; p < mask.length; p++) if (!mask[p]) for (let k = 0; k < c; k++) input.data[p * c + k] = 0;
+  }
+  throwIfAborted(ctx.signal, task);
+
+  const settings = resolveSettings(task, model, toEngineSettings(request.settings));
+  const traceEnergy = request.traceEnergy ?? true;
+  const tile = request.tile ?? tileFor(model.architecture);
+  const layout = layoutFor(image, model.architecture.inChannels);
+  const tilesPerEvaluation = tileGrid(layout.shape.h, layout.shape.w, tile).length;
+  // Prior evaluations: ∇ₓR per step (+ ∂ₜR for joint), the energy of each iterate and of the start.
+  const perStep = (settings.method === 'joint' ? 2 : 1) + (traceEnergy ? 1 : 0);
+  const totalTiles = tilesPerEvaluation * (perStep * settings.steps + (traceEnergy ? 1 : 0));
+  let tilesDone = 0;
+  let stepsDone = 0;
+  let lastTrace: TracePoint | undefined;
+  const started = ctx.elapsed();
+  const report = (message: string) => {
+    const fraction = Math.min(1, tilesDone / totalTiles);
+    const spent = ctx.elapsed() - started;
+    ctx.progress({
+      fraction,
+      message,
+      step: stepsDone,
+      steps: settings.steps,
+      elapsed: ctx.elapsed(),
+      ...(fraction > 0 ? { eta: (spent / fraction) * (1 - fraction) } : {}),
+      ...(lastTrace ? { trace: lastTrace } : {}),
+    });
+  };
+
+  const result = restore({
+    task,
+    image: input,
+    model,
+    ...(sigma !== undefined ? { sigma } : {}),
+    ...(mask ? { mask } : {}),
+    ...(reference ? { reference } : {}),
+    settings: toEngineSettings(request.settings),
+    traceEnergy,
+    tile,
+    signal: ctx.signal,
+    onTile: (done, total) => {
+      tilesDone += 1;
+      ctx.poll();
+      report(`step ${Math.min(stepsDone + 1, settings.steps)}/${settings.steps}, tile ${done}/${total}`);
+    },
+    onStep: (trace) => {
+      stepsDone = trace.step;
+      lastTrace = { ...trace, sigma: trace.sigma * 255 };
+      ctx.poll();
+      report(`step ${stepsDone}/${settings.steps}`);
+    },
+  });
+  throwIfAborted(ctx.signal, task);
+
+  // JPEG and WebP hold 8 bits whatever is asked; report what is written.
+  const wanted = request.bitDepth ?? (image.bitDepth === 32 ? 16 : image.bitDepth);
+  const bitDepths = formats.map((format) => (format === 'jpeg' || format === 'webp' ? 8 : wanted));
+  ctx.progress({ fraction: 1, message: 'writing', step: settings.steps, steps: settings.steps, elapsed: ctx.elapsed() });
+  for (let i = 0; i < outputs.length; i++) {
+    await writeImage(outputs[i]!, { ...result.image, alpha: image.alpha, icc: image.icc, exif: image.exif, bitDepth: bitDepths[i]! }, { bitDepth: bitDepths[i]! });
+  }
+
+  const s = result.settings;
+  return {
+    kind: task,
+    input: request.input,
+    outputs,
+    width: image.width,
+    height: image.height,
+    channels: image.channels,
+    bitDepth: bitDepths[0] ?? wanted,
+    backend: { name: backend.name, device: backend.device, threads: backend.threads, ...(backend.package ? { package: backend.package } : {}) },
+    model: { name: model.name, id: model.id, path: model.path },
+    method: s.method,
+    steps: s.steps,
+    settings: { method: s.method, steps: s.steps, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255, schedule: s.schedule, stepScale: s.stepScale, tStep: s.tStep },
+    ...(sigma !== undefined ? { sigma: sigma * 255 } : {}),
+    ...(request.kind === 'denoise' && request.addNoise !== undefined ? { addedNoise: { sigma: request.addNoise, seed: request.seed ?? 0 } } : {}),
+    ...(mask ? { missingFraction: 1 - mask.reduce((a, b) => a + b, 0) / mask.length } : {}),
+    tile,
+    tiles: tilesPerEvaluation,
+    seconds: Number(result.seconds.toFixed(3)),
+    ...(result.psnr !== undefined ? { psnr: result.psnr, ssim: result.ssim!, inputPsnr: result.inputPsnr! } : {}),
+    trace: result.trace.map((t) => ({ ...t, sigma: t.sigma * 255 })),
+  };
+}

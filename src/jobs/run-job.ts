@@ -1,0 +1,18 @@
+/** Runs one job request in the current thread: the worker's dispatcher. */
+import type { JobRequest, JobResult } from './contract.js';
+import type { JobContext } from './job-context.js';
+import { runRestoreJob } from './restore-job.js';
+import { runTrainJob } from './train-job.js';
+import { validateJobRequest } from './validate-request.js';
+
+export async function runJob(request: JobRequest, ctx: JobContext): Promise<JobResult> {
+  // Requests reach the worker from other processes in the app; check them here too.
+  validateJobRequest(request);
+  switch (request.kind) {
+    case 'denoise':
+    case 'inpaint':
+      return runRestoreJob(request, ctx);
+    case 'train':
+      return runTrainJob(request, ctx);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Checks a job request that arrived from outside the process (IPC, the web
+ * bridge, a worker message) field by field. Unknown fields are refused rather
+ * than ignored, so a typo in a front end is an error, not a silent default.
+ */
+import { BACKEND_CHOICES } from '../engine/backend.js';
+import { GncError } from '../util/errors.js';
+import type { JobRequest } from './contract.js';
+
+type Check = (value: unknown, where: string) => void;
+
+function fail(where: string, expected: string, value: unknown): never {
+  let shown: string;
+  try {
+    shown = JSON.stringify(value) ?? String(value);
+  } catch {
+    shown = String(value);
+  }
+  if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
+  throw new GncError('invalid-argument', `Expected ${expected} for ${where} but received ${shown}`);
+}
+
+const text: Check = (v, where) => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096 || v.includes('\0')) fail(where, 'a non-empty path or name', v);
+};
+const number = (min: number, max: number): Check => (v, where) => {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) fail(where, `a number between ${min} and ${max}`, v);
+};
+const integer = (min: number, max: number): Check => (v, where) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(where, `an integer between ${min} and ${max}`, v);
+};
+const oneOf = (...choices: unknown[]): Check => (v, where) => {
+  if (!choices.includes(v)) fail(where, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, v);
+};
+const flag: Check = (v, where) => {
+  if (typeof v !== 'boolean') fail(where, 'true or false', v);
+};
+const texts: Check = (v, where) => {
+  if (!Array.isArray(v) || v.length > 8) fail(where, 'a list of at most 8 paths', v);
+  v.forEach((item, i) => text(item, `${where}[${i}]`));
+};
+const object = (fields: Record<string, Check>, required: string[] = []): Check => (v, where) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(where, 'an object', v);
+  const record = v as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!(key in fields)) fail(`${where}.${key}`, `no such field (known: ${Object.keys(fields).join(', ')})`, record[key]);
+  }
+  for (const key of required) if (record[key] === undefined) fail(`${where}.${key}`, 'a value (required)', undefined);
+  for (const [key, check] of Object.entries(fields)) if (record[key] !== undefined) check(record[key], `${where}.${key}`);
+};
+
+const solverSettings = object({
+  method: oneOf('gnc', 'joint'),
+  steps: integer(1, 10_000),
+  sigma0: number(0.1, 1000),
+  sigmaMin: number(0.03, 1000),
+  schedule: oneOf('linear', 'log'),
+  stepScale: number(1e-4, 100),
+  tStep: number(0, 1e6),
+});
+
+const restoreCommon: Record<string, Check> = {
+  input: text,
+  outputs: texts,
+  model: text,
+  settings: solverSettings,
+  clean: text,
+  backend: oneOf(...BACKEND_CHOICES),
+  bitDepth: oneOf(8, 16),
+  traceEnergy: flag,
+  tile: integer(16, 16384),
+};
+
+const checks: Record<JobRequest['kind'], Check> = {
+  denoise: object(
+    { ...restoreCommon, kind: oneOf('denoise'), sigma: number(0.1, 255), addNoise: number(0.1, 255), seed: integer(0, 2 ** 31) },
+    ['input'],
+  ),
+  inpaint: object({ ...restoreCommon, kind: oneOf('inpaint'), mask: text }, ['input', 'mask']),
+  train: object(
+    {
+      kind: oneOf('train'),
+      data: text,
+      out: text,
+      checkpoint: text,
+      resume: text,
+      backend: oneOf(...BACKEND_CHOICES),
+      settings: object({
+        layers: integer(1, 3),
+        features: integer(1, 256),
+        patch: integer(16, 512),
+        batch: integer(1, 1024),
+        iterations: integer(1, 10_000_000),
+        seed: integer(0, 2 ** 31),
+        alpha: number(0, 1e3),
+        lr: number(1e-8, 10),
+        lrMin: number(0, 10),
+        sigmaMin: number(0.03, 255),
+        sigmaMax: number(0.03, 1000),
+        holdout: integer(0, 100_000),
+        init: oneOf('quadratic', 'wiener'),
+        validateEvery: integer(1, 10_000_000),
+        checkpointEvery: integer(1, 10_000_000),
+      }),
+    },
+    ['data', 'out'],
+  ),
+};
+
+export function validateJobRequest(value: unknown): JobRequest {
+  if (typeof value !== 'object' || value === null) fail('job request', 'an object with a "kind"', value);
+  const kind = (value as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !(kind in checks)) fail('job request kind', `one of ${Object.keys(checks).join(', ')}`, kind);
+  checks[kind as JobRequest['kind']](value, kind);
+  return value as JobRequest;
+}
