@@ -20,7 +20,7 @@ import type { DecodedImage, RasterImage } from '../image/types.js';
 import { DEFAULT_MODEL, resolveModel, type ResolvedModel } from '../prior/registry.js';
 import { resolveSettings, restore, type SolverSettings, type TaskName } from '../restore/restore.js';
 import type { MethodName } from '../solve/solver.js';
-import { GncError, checkInteger, checkNumber } from '../util/errors.js';
+import { GncError, checkInteger, checkNumber, throwIfAborted } from '../util/errors.js';
 import { defaultDataDir } from '../util/paths.js';
 import { detectReferences, runGmicDenoise, runOpenCvNlm, type ReferencePaths, type ReferenceStatus } from './references.js';
 import { addFigure, emptyRow, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
@@ -40,8 +40,10 @@ export interface BenchOptions {
   /** false skips the reference tools; an object overrides where they are. Default: detect. */
   references?: boolean | ReferencePaths;
   backend?: BackendChoice;
-  /** One line per image and level, for stderr. */
-  onProgress?: (line: string) => void;
+  /** One line per image and level (for stderr), with how many of all image-level pairs are done. */
+  onProgress?: (line: string, done: number, total: number) => void;
+  /** Checked between images and inside every solve. */
+  signal?: AbortSignal;
 }
 
 export interface DenoiseBenchOptions extends BenchOptions {
@@ -87,7 +89,8 @@ export interface BenchContext {
   references: ReferenceStatus | null;
   referencePaths: ReferencePaths;
   tmp: string;
-  progress: (line: string) => void;
+  progress: (line: string, done: number, total: number) => void;
+  signal: AbortSignal | undefined;
   started: number;
 }
 
@@ -110,7 +113,7 @@ export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: 
   // One tiny solve first, so one-time backend set-up is not billed to image 1.
   const warm: RasterImage = { width: 16, height: 16, channels: 1, data: new Float32Array(256).fill(0.5) };
   restore({ task: 'denoise', image: warm, model, sigma: 0.1, settings: { steps: 1 } });
-  return { dataDir, images, seed, backend, model, methods, settings, references, referencePaths, tmp, progress: o.onProgress ?? (() => {}), started };
+  return { dataDir, images, seed, backend, model, methods, settings, references, referencePaths, tmp, progress: o.onProgress ?? (() => {}), signal: o.signal, started };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -200,6 +203,7 @@ export async function runDenoiseBench(o: DenoiseBenchOptions = {}): Promise<Benc
     const rows = [input, ...ours, ...[nlm, gmic].filter((r): r is BenchRow => r !== undefined)];
 
     for (let i = 0; i < ctx.images.length; i++) {
+      throwIfAborted(ctx.signal, 'benchmark');
       const name = ctx.images[i]!;
       const clean = await readClean(ctx, name);
       const cleanRaster: RasterImage = { width: clean.width, height: clean.height, channels: clean.channels, data: clean.data };
@@ -211,7 +215,7 @@ export async function runDenoiseBench(o: DenoiseBenchOptions = {}): Promise<Benc
         parts.push(describeFigure('input', input.levels[l]!.images.at(-1)));
         for (const row of ours) {
           const t0 = performance.now();
-          const result = restore({ task: 'denoise', image: noisy, model: ctx.model, sigma: sigma255 / 255, reference: cleanRaster, settings: ctx.settings[row.id]! });
+          const result = restore({ task: 'denoise', image: noisy, model: ctx.model, sigma: sigma255 / 255, reference: cleanRaster, settings: ctx.settings[row.id]!, ...(ctx.signal ? { signal: ctx.signal } : {}) });
           addFigure(row, l, { image: name, psnr: result.psnr!, seconds: (performance.now() - t0) / 1000 });
           parts.push(describeFigure(row.label, row.levels[l]!.images.at(-1)));
         }
@@ -229,7 +233,7 @@ export async function runDenoiseBench(o: DenoiseBenchOptions = {}): Promise<Benc
             parts.push(describeFigure("G'MIC", gmic.levels[l]!.images.at(-1)));
           }
         }
-        ctx.progress(`[${i + 1}/${ctx.images.length}] ${name} σ=${sigma255}: ${parts.join(' · ')}`);
+        ctx.progress(`[${i + 1}/${ctx.images.length}] ${name} σ=${sigma255}: ${parts.join(' · ')}`, i * sigmas.length + l + 1, ctx.images.length * sigmas.length);
       }
     }
     return reportFor(ctx, 'denoise', sigmas, rows);

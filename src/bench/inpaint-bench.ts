@@ -14,7 +14,7 @@ import { psnr } from '../image/metrics.js';
 import { randomMissingMask } from '../image/noise.js';
 import type { RasterImage } from '../image/types.js';
 import { restore } from '../restore/restore.js';
-import { GncError, checkNumber } from '../util/errors.js';
+import { GncError, checkNumber, throwIfAborted } from '../util/errors.js';
 import {
   METHOD_LABELS,
   closeBench,
@@ -48,6 +48,7 @@ export async function runInpaintBench(o: InpaintBenchOptions = {}): Promise<Benc
     const rows = [input, ...ours, ...[telea, ns, pde].filter((r): r is BenchRow => r !== undefined)];
 
     for (let i = 0; i < ctx.images.length; i++) {
+      throwIfAborted(ctx.signal, 'benchmark');
       const name = ctx.images[i]!;
       const clean = await readClean(ctx, name);
       const cleanRaster: RasterImage = { width: clean.width, height: clean.height, channels: clean.channels, data: clean.data };
@@ -62,7 +63,7 @@ export async function runInpaintBench(o: InpaintBenchOptions = {}): Promise<Benc
         parts.push(describeFigure('input', input.levels[l]!.images.at(-1)));
         for (const row of ours) {
           const t0 = performance.now();
-          const result = restore({ task: 'inpaint', image: masked, mask, model: ctx.model, reference: cleanRaster, settings: ctx.settings[row.id]! });
+          const result = restore({ task: 'inpaint', image: masked, mask, model: ctx.model, reference: cleanRaster, settings: ctx.settings[row.id]!, ...(ctx.signal ? { signal: ctx.signal } : {}) });
           addFigure(row, l, { image: name, psnr: result.psnr!, seconds: (performance.now() - t0) / 1000 });
           parts.push(describeFigure(row.label, row.levels[l]!.images.at(-1)));
         }
@@ -93,7 +94,7 @@ export async function runInpaintBench(o: InpaintBenchOptions = {}): Promise<Benc
             parts.push(describeFigure("G'MIC", pde.levels[l]!.images.at(-1)));
           }
         }
-        ctx.progress(`[${i + 1}/${ctx.images.length}] ${name} ${Number((fraction * 100).toFixed(2))}% missing: ${parts.join(' · ')}`);
+        ctx.progress(`[${i + 1}/${ctx.images.length}] ${name} ${Number((fraction * 100).toFixed(2))}% missing: ${parts.join(' · ')}`, i * fractions.length + l + 1, ctx.images.length * fractions.length);
       }
     }
     return reportFor(ctx, 'inpaint', fractions, rows);

@@ -6,8 +6,8 @@
  */
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
-import { runDenoiseBench } from '../bench/denoise-bench.js';
-import { runInpaintBench } from '../bench/inpaint-bench.js';
+import type { BenchJobRequest, BenchJobResult } from '../jobs/contract.js';
+import { addRecordingOptions, openCliJobs } from './recording.js';
 import { formatBenchReport, type BenchReport } from '../bench/table.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
 import type { MethodName } from '../solve/solver.js';
@@ -29,6 +29,8 @@ interface BenchCliOptions {
   references: boolean;
   backend: BackendChoice;
   json?: boolean;
+  library?: string;
+  record: boolean;
 }
 
 /** A comma-separated list, each item through `parse`; an empty item is an error. */
@@ -55,7 +57,7 @@ export function addBenchCommand(program: Command): void {
     .description('Benchmark restoration quality and speed on a folder of clean images, beside OpenCV and G\'MIC when installed');
 
   const common = (cmd: Command, folder: string): Command =>
-    cmd
+    addRecordingOptions(cmd)
       .option('--data <dir>', `folder of clean images (default: ${defaultDataDir()}/${folder}; GNC_DATA_DIR moves the data folder)`)
       .addOption(
         new Option('--method <list>', 'our solvers to run, comma-separated: gnc, joint')
@@ -98,18 +100,45 @@ export function addBenchCommand(program: Command): void {
 }
 
 async function runBench(task: 'denoise' | 'inpaint', o: BenchCliOptions): Promise<void> {
-  const common = {
+  const request: BenchJobRequest = {
+    kind: 'bench',
+    task,
     ...(o.data !== undefined ? { data: o.data } : {}),
     methods: o.method,
     model: o.model,
     ...(o.limit !== undefined ? { limit: o.limit } : {}),
     seed: o.seed,
-    settings: { steps: o.steps, sigma0: o.sigma0, sigmaMin: o.sigmaMin },
+    levels: task === 'denoise' ? o.sigma! : o.missing!,
+    settings: {
+      ...(o.steps !== undefined ? { steps: o.steps } : {}),
+      ...(o.sigma0 !== undefined ? { sigma0: o.sigma0 * 255 } : {}),
+      ...(o.sigmaMin !== undefined ? { sigmaMin: o.sigmaMin * 255 } : {}),
+    },
     references: o.references,
     backend: o.backend,
-    onProgress: (line: string) => process.stderr.write(`${line}\n`),
   };
-  const report: BenchReport =
-    task === 'denoise' ? await runDenoiseBench({ ...common, sigmas: o.sigma! }) : await runInpaintBench({ ...common, missing: o.missing! });
-  process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : `${formatBenchReport(report)}\n`);
+  // Runs on an engine worker thread (Ctrl-C cancels between images) and is recorded in the library.
+  const jobs = openCliJobs(o);
+  let lastLine = '';
+  const job = await jobs.service.submit(request, {
+    onProgress: (p) => {
+      if (p.step !== undefined && p.message !== lastLine && p.message.startsWith('[')) {
+        lastLine = p.message;
+        process.stderr.write(`${p.message}\n`);
+      }
+    },
+  });
+  const onSigint = () => {
+    process.stderr.write('cancelling the benchmark…\n');
+    job.cancel();
+  };
+  process.once('SIGINT', onSigint);
+  let report: BenchReport;
+  try {
+    report = ((await job.result) as BenchJobResult).report as BenchReport;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await jobs.close();
+  }
+  process.stdout.write(o.json ? `${JSON.stringify({ ...report, ...(job.recordId ? { run: job.recordId } : {}) })}\n` : `${formatBenchReport(report)}\n`);
 }

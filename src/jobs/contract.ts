@@ -82,7 +82,25 @@ export interface TrainJobRequest {
   };
 }
 
-export type JobRequest = DenoiseJobRequest | InpaintJobRequest | TrainJobRequest;
+/** A benchmark over a folder of clean images (bench/): ours against the reference tools. */
+export interface BenchJobRequest {
+  kind: 'bench';
+  task: 'denoise' | 'inpaint';
+  /** Folder of clean images (default: the data folder's BSD68 or Set12). */
+  data?: string;
+  methods?: Array<'gnc' | 'joint'>;
+  model?: string;
+  limit?: number;
+  seed?: number;
+  /** Noise levels (0–255) for denoising; missing fractions for inpainting. */
+  levels?: number[];
+  settings?: Pick<SolverSettings255, 'steps' | 'sigma0' | 'sigmaMin'>;
+  /** Run OpenCV and G'MIC where installed (default true). */
+  references?: boolean;
+  backend?: BackendChoice;
+}
+
+export type JobRequest = DenoiseJobRequest | InpaintJobRequest | TrainJobRequest | BenchJobRequest;
 
 /** One iterate's figures as the user sees them (σ on 0–255). */
 export interface TracePoint {
@@ -147,7 +165,13 @@ export interface TrainJobResult {
   loss: Array<{ iteration: number; loss: number }>;
 }
 
-export type JobResult = RestoreJobResult | TrainJobResult;
+export interface BenchJobResult {
+  kind: 'bench';
+  /** The benchmark report (bench/table.ts BenchReport), as JSON. */
+  report: unknown;
+}
+
+export type JobResult = RestoreJobResult | TrainJobResult | BenchJobResult;
 
 export interface BackendReport {
   name: string;

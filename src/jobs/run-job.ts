@@ -3,6 +3,7 @@ import type { JobRequest, JobResult } from './contract.js';
 import type { JobContext } from './job-context.js';
 import { runRestoreJob } from './restore-job.js';
 import { runTrainJob } from './train-job.js';
+import { runBenchJob } from './bench-job.js';
 import { validateJobRequest } from './validate-request.js';
 
 export async function runJob(request: JobRequest, ctx: JobContext): Promise<JobResult> {
@@ -14,5 +15,7 @@ export async function runJob(request: JobRequest, ctx: JobContext): Promise<JobR
       return runRestoreJob(request, ctx);
     case 'train':
       return runTrainJob(request, ctx);
+    case 'bench':
+      return runBenchJob(request, ctx);
   }
 }

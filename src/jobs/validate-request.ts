@@ -71,12 +71,37 @@ const restoreCommon: Record<string, Check> = {
   tile: integer(16, 16384),
 };
 
+const numbers = (min: number, max: number): Check => (v, where) => {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 16) fail(where, 'a list of 1 to 16 numbers', v);
+  v.forEach((item, i) => number(min, max)(item, `${where}[${i}]`));
+};
+const methods: Check = (v, where) => {
+  if (!Array.isArray(v) || v.length === 0 || v.length > 2) fail(where, 'a list of methods ("gnc", "joint")', v);
+  v.forEach((item, i) => oneOf('gnc', 'joint')(item, `${where}[${i}]`));
+};
+
 const checks: Record<JobRequest['kind'], Check> = {
   denoise: object(
     { ...restoreCommon, kind: oneOf('denoise'), sigma: number(0.1, 255), addNoise: number(0.1, 255), seed: integer(0, 2 ** 31) },
     ['input'],
   ),
   inpaint: object({ ...restoreCommon, kind: oneOf('inpaint'), mask: text }, ['input', 'mask']),
+  bench: object(
+    {
+      kind: oneOf('bench'),
+      task: oneOf('denoise', 'inpaint'),
+      data: text,
+      methods,
+      model: text,
+      limit: integer(1, 100_000),
+      seed: integer(0, 2 ** 31),
+      levels: numbers(0, 255),
+      settings: object({ steps: integer(1, 10_000), sigma0: number(0.1, 1000), sigmaMin: number(0.03, 1000) }),
+      references: flag,
+      backend: oneOf(...BACKEND_CHOICES),
+    },
+    ['task'],
+  ),
   train: object(
     {
       kind: oneOf('train'),

@@ -16,6 +16,7 @@ import type { JobProgress, JobRequest, JobResult, RestoreJobResult, TrainJobResu
 import type { JobRecorder } from '../jobs/job-service.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
 import { removeFileQuietly } from './files.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { JsonObject } from './json.js';
 import type { Library } from './library.js';
 import type { RunInput } from './runs-repo.js';
@@ -70,6 +71,16 @@ export class LibraryJobRecorder implements JobRecorder {
       this.#records.set(row.id, { table: 'training', lossSent: 0 });
       return { recordId: row.id };
     }
+    if (request.kind === 'bench') {
+      const run = this.#lib.runs.create({
+        kind: 'bench',
+        method: null,
+        model: await this.#modelId(request.model ?? DEFAULT_MODEL),
+        params: request as unknown as JsonObject,
+      });
+      this.#records.set(run.id, { table: 'runs', lossSent: 0 });
+      return { recordId: run.id };
+    }
     const input = await this.#input(request.input);
     const { outputs: _outputs, ...params } = request;
     const run = this.#lib.runs.create({
@@ -104,6 +115,14 @@ export class LibraryJobRecorder implements JobRecorder {
     const record = this.#records.get(recordId);
     this.#records.delete(recordId);
     if (result.kind === 'train') return this.#trained(recordId, result);
+    if (result.kind === 'bench') {
+      // The report is the run's output: a JSON file in the managed folder.
+      const name = 'bench-report.json';
+      const staging = this.#lib.runs.stagingPath(recordId, name);
+      await writeFileAtomic(staging, `${JSON.stringify(result.report)}\n`);
+      await this.#lib.runs.finish(recordId, { outputTempFile: staging, outputName: name, seconds: (result.report as { seconds?: number }).seconds ?? 0 });
+      return;
+    }
     const restored = result as RestoreJobResult;
     await this.#lib.runs.finish(recordId, {
       ...(record?.staging ? { outputTempFile: record.staging, outputName: record.outputName! } : {}),

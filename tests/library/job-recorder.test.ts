@@ -101,4 +101,26 @@ describe('jobs recorded in the library', () => {
     expect(model.shipped).toBe(false);
     expect(await checkLibrary(lib)).toEqual([]);
   });
+
+  it('a benchmark job is a bench run whose output is the report, with progress per image', async () => {
+    const data = tmp.file('bench');
+    mkdirSync(data);
+    for (let k = 0; k < 2; k++) await writeImage(path.join(data, `b${k}.png`), syntheticImage(48, 40, 1, { seed: k + 1 }));
+    const steps: number[] = [];
+    const job = await service.submit(
+      { kind: 'bench', task: 'denoise', data, levels: [20, 40], settings: { steps: 2 }, references: false },
+      { onProgress: (p) => p.step !== undefined && steps.push(p.step) },
+    );
+    const result = await job.result;
+    const report = (result as { report: { rows: Array<{ id: string; levels: Array<{ meanPsnr: number }> }> } }).report;
+    const gnc = report.rows.find((r) => r.id === 'gnc')!;
+    const input = report.rows.find((r) => r.id === 'input')!;
+    expect(gnc.levels.map((l) => l.meanPsnr)).toHaveLength(2);
+    gnc.levels.forEach((l, i) => expect(l.meanPsnr).toBeGreaterThan(input.levels[i]!.meanPsnr));
+    expect(Math.max(...steps)).toBe(4);
+    const run = lib.runs.get(job.recordId!);
+    expect(run).toMatchObject({ kind: 'bench', status: 'done' });
+    const { readFileSync } = await import('node:fs');
+    expect(JSON.parse(readFileSync(run.outputPath!, 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
+  });
 });
