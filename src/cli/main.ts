@@ -28,7 +28,7 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Default model: ${DEFAULT_MODEL} (hand-built starter prior: DCT filters with Gaussian-scale-mixture potentials; see \`gnc models\`).
+Default model: ${DEFAULT_MODEL} (1-layer prior trained on Train400 by denoising score matching; colour photos are restored per opponent-colour plane; see \`gnc models\`).
 Noise levels (--sigma, --sigma0, --sigma-min, --add-noise) are on the 0–255 scale.
 
 Examples:

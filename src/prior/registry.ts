@@ -10,7 +10,7 @@ import { modelsDir } from '../util/paths.js';
 import { loadModelFile, MODEL_EXTENSION, type LoadedModel } from './model-file.js';
 
 /** The model `gnc denoise` and `gnc inpaint` use unless told otherwise. */
-export const DEFAULT_MODEL = 'starter-dct-gsm';
+export const DEFAULT_MODEL = 'grey-l1-dsm';
 
 export interface ResolvedModel extends LoadedModel {
   /** Shipped name, or the file's base name. */

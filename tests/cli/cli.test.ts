@@ -3,6 +3,7 @@
  * synthetic images in a temporary directory. Each spawn costs about a second
  * of startup, so runs use few steps and the independent ones run concurrently.
  */
+import { DEFAULT_MODEL } from '../../src/prior/registry.js';
 import { execFile, spawn } from 'node:child_process';
 import { promises as fs, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { mulberry } from '../helpers/random.js';
 import { quantised, tempDir, writeMaskFile, writeSynthetic } from '../helpers/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const MODEL_FILE = path.join(root, 'resources/models/starter-dct-gsm.gncm');
+const MODEL_FILE = path.join(root, `resources/models/${DEFAULT_MODEL}.gncm`);
 const tmp = tempDir('gnc-cli-');
 const file = tmp.file;
 
@@ -96,17 +97,17 @@ describe.concurrent('gnc CLI: help and models', () => {
   it('--help exits 0 and names the default model and the 0–255 scale', async ({ expect }) => {
     const run = await gnc(['--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('starter-dct-gsm');
+    expect(run.stdout).toContain(DEFAULT_MODEL);
     expect(run.stdout).toMatch(/0–255 scale/);
     expect(run.stdout).toMatch(/denoise/);
     expect(run.stdout).toMatch(/inpaint/);
   });
 
-  it('models --json lists starter-dct-gsm as the default with a 64-hex id', async ({ expect }) => {
+  it('models --json lists the default model once, with a 64-hex id', async ({ expect }) => {
     const run = await gnc(['models', '--json']);
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as Array<{ name: string; default: boolean; id: string; path: string; sigmaRange: number[] }>;
-    const starter = rows.find((r) => r.name === 'starter-dct-gsm');
+    const starter = rows.find((r) => r.name === DEFAULT_MODEL);
     expect(starter).toBeDefined();
     expect(starter!.default).toBe(true);
     expect(starter!.id).toMatch(/^[0-9a-f]{64}$/);
@@ -129,7 +130,7 @@ describe.concurrent('gnc denoise', () => {
     expect(r.command).toBe('denoise');
     expect(r.output).toBe(path.resolve(out));
     expect(['wasm', 'cpu', 'tensorflow']).toContain(r.backend.name);
-    expect(r.model.name).toBe('starter-dct-gsm');
+    expect(r.model.name).toBe(DEFAULT_MODEL);
     expect(r.method).toBe('gnc');
     expect(r.steps).toBe(6);
     expect(r.sigma).toBeCloseTo(25, 6);
@@ -191,7 +192,7 @@ describe.concurrent('gnc denoise', () => {
   it('keeps the alpha channel of RGBA input bit-exact, and without --json prints one summary line', async ({ expect }) => {
     const dir = await outDir();
     const out = path.join(dir, 'rgba-out.png');
-    const run = await gnc(['denoise', file('rgba.png'), '-o', out, '--sigma', '15', '--steps', '4', '--method', 'joint']);
+    const run = await gnc(['denoise', file('rgba.png'), '-o', out, '--sigma', '15', '--steps', '4', '--method', 'joint', '--model', 'starter-dct-gsm']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^denoise: wrote .*rgba-out\.png \(40×40, RGB, 8-bit\).*joint 4 steps/);
     expect(run.stdout.trim().split('\n')).toHaveLength(1);

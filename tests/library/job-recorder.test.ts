@@ -1,3 +1,4 @@
+import { DEFAULT_MODEL } from '../../src/prior/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +36,7 @@ describe('jobs recorded in the library', () => {
     expect(run.inputSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(run.thumbPath && existsSync(run.thumbPath)).toBeTruthy();
     expect(run.params).toMatchObject({ addNoise: 20, seed: 3, settings: { steps: 3 } });
-    expect(run.modelId).toBe(lib.models.get('starter-dct-gsm').id);
+    expect(run.modelId).toBe(lib.models.get(DEFAULT_MODEL).id);
     expect(run.outputPath && existsSync(run.outputPath)).toBeTruthy();
     expect(path.dirname(run.outputPath!)).toBe(lib.folders.outputs);
     expect(run.traces!.psnr).toHaveLength(4);

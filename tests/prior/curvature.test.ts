@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { estimateCurvature, hessianVector } from '../../src/prior/curvature.js';
 import { FoEPrior } from '../../src/prior/foe.js';
-import { resolveModel } from '../../src/prior/registry.js';
+import { resolveModel, shippedModels } from '../../src/prior/registry.js';
 import { foeArchitecture, initialParameters } from '../../src/prior/factory.js';
 import { randomArray } from '../helpers/random.js';
 import { useBackend } from '../helpers/backends.js';
@@ -28,8 +28,8 @@ describe('convexity of the prior in x (GNC paper, Theorem 2.2)', () => {
     prior.dispose();
   });
 
-  it('the shipped prior is convex at its largest σ and clearly non-convex at its smallest', async () => {
-    const m = await resolveModel();
+  it.each(shippedModels().map((m) => m.name))('the shipped prior %s is convex at its largest σ and clearly non-convex at its smallest', async (name) => {
+    const m = await resolveModel(name);
     const prior = new FoEPrior(m.architecture, m.parameters);
     const size = 48;
     const shape = { n: 1, h: size, w: size, c: 1 };

@@ -18,7 +18,8 @@ let model: ResolvedModel;
 beforeAll(async () => {
   const backend = await selectBackend('wasm');
   expect(backend.name).toBe('wasm');
-  model = await resolveModel();
+  // The hand-built starter prior: it has a meaningful t, so both methods apply (the default refuses joint).
+  model = await resolveModel('starter-dct-gsm');
 });
 
 function noisyCopy(clean: RasterImage, seed: number): RasterImage {
