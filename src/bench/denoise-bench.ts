@@ -52,7 +52,7 @@ export interface DenoiseBenchOptions extends BenchOptions {
 }
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff', '.webp'];
-export const METHOD_LABELS: Record<MethodName, string> = { gnc: 'GNC flow', joint: 'joint' };
+export const METHOD_LABELS: Record<MethodName, string> = { gnc: 'GNC flow', joint: 'joint', vn: 'VN (learned schedule)' };
 
 /** Image files in `dir`, sorted by name, the first `limit` of them. Throws a clear error for a missing or empty folder. */
 export async function listBenchImages(dir: string, limit?: number): Promise<string[]> {

@@ -60,8 +60,8 @@ export function addBenchCommand(program: Command): void {
     addRecordingOptions(cmd)
       .option('--data <dir>', `folder of clean images (default: ${defaultDataDir()}/${folder}; GNC_DATA_DIR moves the data folder)`)
       .addOption(
-        new Option('--method <list>', 'our solvers to run, comma-separated: gnc, joint')
-          .argParser(parseList('--method', parseChoice('--method', ['gnc', 'joint'] as const)))
+        new Option('--method <list>', 'our solvers to run, comma-separated: gnc, joint, vn (the shipped schedule nearest each level)')
+          .argParser(parseList('--method', parseChoice('--method', ['gnc', 'joint', 'vn'] as const)))
           .default(['gnc'], 'gnc'),
       )
       .option('--model <name|file>', 'prior to use: a shipped model name (see `gnc models`) or a .gncm file', DEFAULT_MODEL)

@@ -11,6 +11,8 @@ import { addTrainCommand } from './train-command.js';
 import { addBenchCommand } from './bench-command.js';
 import { addLabCommand } from './lab-command.js';
 import { addLibraryCommand } from './library-command.js';
+import { addLearnScheduleCommand } from './learn-schedule-command.js';
+import { addAppCommand } from './app-command.js';
 import { GncError } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
@@ -43,6 +45,8 @@ Examples:
   addBenchCommand(program);
   addLabCommand(program);
   addLibraryCommand(program);
+  addLearnScheduleCommand(program);
+  addAppCommand(program);
   return program;
 }
 

@@ -22,7 +22,8 @@ interface RestoreCliOptions {
   seed: number;
   mask?: string;
   model: string;
-  method?: 'gnc' | 'joint';
+  method?: 'gnc' | 'joint' | 'vn';
+  vnSchedule?: string;
   steps?: number;
   sigma0?: number;
   sigmaMin?: number;
@@ -57,7 +58,8 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
   cmd
     .requiredOption('-o, --out <file>', 'output image; format from the extension (.png .jpg .tif .webp)')
     .option('--model <name|file>', 'prior to use: a shipped model name (see `gnc models`) or a .gncm file', DEFAULT_MODEL)
-    .addOption(new Option('--method <m>', 'solver: gnc = GNC flow on a predefined schedule, joint = joint optimisation over image and σ').argParser(parseChoice('--method', ['gnc', 'joint'] as const)))
+    .addOption(new Option('--method <m>', 'solver: gnc = GNC flow on a predefined schedule, joint = joint optimisation over image and σ, vn = a learned VN schedule (the shipped one nearest the noise level or missing ratio, or --vn-schedule)').argParser(parseChoice('--method', ['gnc', 'joint', 'vn'] as const)))
+    .option('--vn-schedule <file>', 'with --method vn: a schedule file (.gncs) from `gnc learn-schedule`')
     .addOption(new Option('--steps <T>', 'number of solver steps (default: the model\'s recommendation, shown in --json settings)').argParser(parseInteger('--steps', 1, 10_000)))
     .addOption(new Option('--sigma0 <s>', 'starting smoothing σ₀ (0–255 scale)').argParser(parseSigma255('--sigma0', 0.1, 1000)))
     .addOption(new Option('--sigma-min <s>', 'final smoothing σ_min of the schedule, lower bound for joint (0–255 scale)').argParser(parseSigma255('--sigma-min', 0.03, 1000)))
@@ -99,6 +101,7 @@ function requestFrom(task: TaskName, input: string, o: RestoreCliOptions): Denoi
     traceEnergy: o.json === true && o.traceEnergy,
     ...(o.clean ? { clean: o.clean } : {}),
     ...(o.bitDepth ? { bitDepth: o.bitDepth } : {}),
+    ...(o.vnSchedule ? { schedule: o.vnSchedule } : {}),
   };
   if (task === 'inpaint') return { kind: 'inpaint', ...common, mask: o.mask! };
   if (o.sigma === undefined && o.addNoise === undefined) {
@@ -151,7 +154,7 @@ async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): 
     const quality = result.psnr !== undefined ? `, PSNR ${result.inputPsnr!.toFixed(2)} → ${result.psnr.toFixed(2)} dB, SSIM ${result.ssim!.toFixed(4)}` : '';
     process.stdout.write(
       `${task}: wrote ${o.out} (${result.width}×${result.height}, ${result.channels === 3 ? 'RGB' : 'grey'}, ${result.bitDepth}-bit) with ${result.model.name}, ` +
-        `${result.method} ${result.steps} steps on ${result.backend.name} in ${formatSeconds(result.seconds)}${quality}` +
+        `${result.method} ${result.steps} steps${result.schedule ? ` (schedule for ${result.kind === 'denoise' ? `σ ${result.schedule.level}` : `${result.schedule.level * 100}% missing`}: ${path.basename(result.schedule.file)})` : ''} on ${result.backend.name} in ${formatSeconds(result.seconds)}${quality}` +
         `${job.recordId ? `; recorded as run ${job.recordId.slice(0, 8)}` : ''}\n`,
     );
   }

@@ -12,7 +12,8 @@ export type JobKind = JobRequest['kind'];
 
 /** Solver settings as a user sets them; σ values on the 0–255 scale. */
 export interface SolverSettings255 {
-  method?: 'gnc' | 'joint';
+  /** vn: a learned schedule (the shipped one nearest the level, or `schedule`); steps and σ settings then come from it. */
+  method?: 'gnc' | 'joint' | 'vn';
   steps?: number;
   sigma0?: number;
   sigmaMin?: number;
@@ -38,6 +39,8 @@ interface RestoreJobCommon {
   traceEnergy?: boolean;
   /** Interior tile side for the prior (default: sized to the model). */
   tile?: number;
+  /** A VN schedule file (.gncs) for method 'vn'. */
+  schedule?: string;
 }
 
 export interface DenoiseJobRequest extends RestoreJobCommon {
@@ -88,7 +91,7 @@ export interface BenchJobRequest {
   task: 'denoise' | 'inpaint';
   /** Folder of clean images (default: the data folder's BSD68 or Set12). */
   data?: string;
-  methods?: Array<'gnc' | 'joint'>;
+  methods?: Array<'gnc' | 'joint' | 'vn'>;
   model?: string;
   limit?: number;
   seed?: number;
@@ -137,8 +140,10 @@ export interface RestoreJobResult {
   bitDepth: number;
   backend: BackendReport;
   model: { name: string; id: string; path: string };
-  method: 'gnc' | 'joint';
+  method: 'gnc' | 'joint' | 'vn';
   steps: number;
+  /** The VN schedule used, for method 'vn'. */
+  schedule?: { file: string; level: number; steps: number };
   /** The resolved settings, σ on 0–255. */
   settings: Required<SolverSettings255>;
   sigma?: number;

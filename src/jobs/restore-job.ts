@@ -12,6 +12,7 @@ import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
 import { restore, resolveSettings, type SolverSettings } from '../restore/restore.js';
 import { layoutFor } from '../restore/layout.js';
 import { tileFor, tileGrid } from '../solve/tiled-prior.js';
+import { loadSchedule, pickSchedule } from '../vn/schedule-file.js';
 import { GncError, throwIfAborted } from '../util/errors.js';
 import type { DenoiseJobRequest, InpaintJobRequest, RestoreJobResult, SolverSettings255, TracePoint } from './contract.js';
 import type { JobContext } from './job-context.js';
@@ -57,6 +58,14 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
   throwIfAborted(ctx.signal, task);
 
   const settings = resolveSettings(task, model, toEngineSettings(request.settings));
+  // A VN schedule fixes the steps: load or pick it now so progress knows them.
+  const schedule =
+    settings.method !== 'vn'
+      ? undefined
+      : request.schedule
+        ? { file: request.schedule, schedule: loadSchedule(request.schedule) }
+        : pickSchedule({ id: model.id, name: model.name }, task, task === 'denoise' ? sigma! * 255 : 1 - mask!.reduce((a, b) => a + b, 0) / mask!.length);
+  if (schedule) settings.steps = schedule.schedule.sigmas.length;
   const traceEnergy = request.traceEnergy ?? true;
   const tile = request.tile ?? tileFor(model.architecture);
   const layout = layoutFor(image, model.architecture.inChannels);
@@ -90,6 +99,7 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     ...(mask ? { mask } : {}),
     ...(reference ? { reference } : {}),
     settings: toEngineSettings(request.settings),
+    ...(schedule ? { schedule } : {}),
     traceEnergy,
     tile,
     signal: ctx.signal,
@@ -128,6 +138,7 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     model: { name: model.name, id: model.id, path: model.path },
     method: s.method,
     steps: s.steps,
+    ...(result.schedule ? { schedule: result.schedule } : {}),
     settings: { method: s.method, steps: s.steps, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255, schedule: s.schedule, stepScale: s.stepScale, tStep: s.tStep },
     ...(sigma !== undefined ? { sigma: sigma * 255 } : {}),
     ...(request.kind === 'denoise' && request.addNoise !== undefined ? { addedNoise: { sigma: request.addNoise, seed: request.seed ?? 0 } } : {}),

@@ -50,7 +50,7 @@ const object = (fields: Record<string, Check>, required: string[] = []): Check =
 };
 
 const solverSettings = object({
-  method: oneOf('gnc', 'joint'),
+  method: oneOf('gnc', 'joint', 'vn'),
   steps: integer(1, 10_000),
   sigma0: number(0.1, 1000),
   sigmaMin: number(0.03, 1000),
@@ -69,6 +69,7 @@ const restoreCommon: Record<string, Check> = {
   bitDepth: oneOf(8, 16),
   traceEnergy: flag,
   tile: integer(16, 16384),
+  schedule: text,
 };
 
 const numbers = (min: number, max: number): Check => (v, where) => {
@@ -76,8 +77,8 @@ const numbers = (min: number, max: number): Check => (v, where) => {
   v.forEach((item, i) => number(min, max)(item, `${where}[${i}]`));
 };
 const methods: Check = (v, where) => {
-  if (!Array.isArray(v) || v.length === 0 || v.length > 2) fail(where, 'a list of methods ("gnc", "joint")', v);
-  v.forEach((item, i) => oneOf('gnc', 'joint')(item, `${where}[${i}]`));
+  if (!Array.isArray(v) || v.length === 0 || v.length > 3) fail(where, 'a list of methods ("gnc", "joint", "vn")', v);
+  v.forEach((item, i) => oneOf('gnc', 'joint', 'vn')(item, `${where}[${i}]`));
 };
 
 const checks: Record<JobRequest['kind'], Check> = {

@@ -9,7 +9,8 @@ import { psnr, ssim } from '../image/metrics.js';
 import { FoEPrior } from '../prior/foe.js';
 import type { LoadedModel, SolverDefaults } from '../prior/model-file.js';
 import { DenoisingTerm, InpaintingTerm, type DataTerm } from '../solve/data-terms.js';
-import { solveGncFlow } from '../solve/gnc-flow.js';
+import { proximalSteps, solveGncFlow } from '../solve/gnc-flow.js';
+import { checkScheduleFits, pickSchedule, type VnSchedule } from '../vn/schedule-file.js';
 import { solveJoint } from '../solve/joint.js';
 import type { ScheduleShape } from '../solve/schedule.js';
 import type { MethodName, SolveProblem, StepTrace } from '../solve/solver.js';
@@ -40,6 +41,8 @@ export interface RestoreRequest {
   mask?: Float32Array;
   /** Overrides of the model's recommended solver settings. */
   settings?: Partial<SolverSettings>;
+  /** The VN schedule for method 'vn' (default: the shipped one nearest to the level). */
+  schedule?: { file: string; schedule: VnSchedule };
   /** Clean image for PSNR in traces and results. */
   reference?: RasterImage;
   traceEnergy?: boolean;
@@ -61,6 +64,8 @@ export interface RestoreResult {
   ssim?: number;
   /** Of the input, when a reference was given. */
   inputPsnr?: number;
+  /** The VN schedule used (method 'vn'). */
+  schedule?: { file: string; level: number; steps: number };
 }
 
 /** Used where neither the request nor the model says otherwise. */
@@ -74,7 +79,7 @@ export function resolveSettings(task: TaskName, model: LoadedModel, overrides: P
   const merged: SolverSettings = { ...FALLBACK_SETTINGS[task] };
   for (const [k, v] of Object.entries(fromModel)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
-  if (merged.method !== 'gnc' && merged.method !== 'joint') throw invalidArgument('method', '"gnc" or "joint"', merged.method);
+  if (merged.method !== 'gnc' && merged.method !== 'joint' && merged.method !== 'vn') throw invalidArgument('method', '"gnc", "joint" or "vn"', merged.method);
   if (merged.schedule !== 'linear' && merged.schedule !== 'log') throw invalidArgument('schedule', '"linear" or "log"', merged.schedule);
   checkInteger('steps', merged.steps, 1, 10_000);
   checkNumber('sigma0', merged.sigma0, 1e-4, 5);
@@ -112,6 +117,12 @@ function checkMethodFits(model: LoadedModel, settings: SolverSettings): void {
   }
 }
 
+function missingFraction(mask: Float32Array): number {
+  let observed = 0;
+  for (let i = 0; i < mask.length; i++) observed += mask[i]!;
+  return 1 - observed / mask.length;
+}
+
 export function restore(request: RestoreRequest): RestoreResult {
   const { image, model, task } = request;
   const settings = resolveSettings(task, model, request.settings);
@@ -142,12 +153,27 @@ export function restore(request: RestoreRequest): RestoreResult {
       ...(request.reference ? { reference: toSolver(request.reference.data, image, layout) } : {}),
     };
     const callbacks = { signal: request.signal, onStep: request.onStep, traceEnergy: request.traceEnergy };
-    const solved =
-      settings.method === 'gnc'
-        ? solveGncFlow(problem, { ...callbacks, ...settings })
-        : solveJoint(problem, { ...callbacks, steps: settings.steps, sigma0: settings.sigma0, sigmaMin: settings.sigmaMin, stepScale: settings.stepScale, tStep: settings.tStep });
+    let used: { file: string; schedule: VnSchedule } | undefined;
+    let solved;
+    if (settings.method === 'vn') {
+      const named = { id: model.id, name: model.metadata.name };
+      used = request.schedule ?? pickSchedule(named, task, task === 'denoise' ? request.sigma! * 255 : missingFraction(request.mask!));
+      checkScheduleFits(used.schedule, named, used.file);
+      if (used.schedule.task !== task) throw new GncError('invalid-argument', `The schedule ${used.file} is for ${used.schedule.task}, not ${task}`);
+      solved = proximalSteps(problem, used.schedule.sigmas.map((s) => s / 255), used.schedule.stepScales, callbacks, 'vn');
+    } else if (settings.method === 'gnc') {
+      solved = solveGncFlow(problem, { ...callbacks, ...settings });
+    } else {
+      solved = solveJoint(problem, { ...callbacks, steps: settings.steps, sigma0: settings.sigma0, sigmaMin: settings.sigmaMin, stepScale: settings.stepScale, tStep: settings.tStep });
+    }
     const out: RasterImage = { width: image.width, height: image.height, channels: image.channels, data: fromSolver(solved.x, image, layout) };
-    const result: RestoreResult = { image: out, settings, trace: solved.trace, seconds: solved.seconds };
+    const result: RestoreResult = {
+      image: out,
+      settings: used ? { ...settings, steps: used.schedule.sigmas.length } : settings,
+      trace: solved.trace,
+      seconds: solved.seconds,
+      ...(used ? { schedule: { file: used.file, level: used.schedule.level, steps: used.schedule.sigmas.length } } : {}),
+    };
     if (request.reference) {
       const clipped = out.data.map((v) => Math.min(1, Math.max(0, v)));
       result.psnr = psnr(clipped, request.reference.data);

@@ -7,7 +7,7 @@
  * is 1 in the paper.
  */
 import { sigmaSchedule, type ScheduleShape } from './schedule.js';
-import { makeTrace, type SolveCallbacks, type SolveProblem, type SolveResult, type StepTrace } from './solver.js';
+import { makeTrace, type MethodName, type SolveCallbacks, type SolveProblem, type SolveResult, type StepTrace } from './solver.js';
 import { checkNumber, throwIfAborted } from '../util/errors.js';
 
 export interface GncFlowOptions extends SolveCallbacks {
@@ -21,17 +21,32 @@ export interface GncFlowOptions extends SolveCallbacks {
 }
 
 export function solveGncFlow(problem: SolveProblem, options: GncFlowOptions): SolveResult {
-  const started = performance.now();
   const lambda = checkNumber('step scale', options.stepScale ?? 1, 1e-4, 100);
   const sigmas = sigmaSchedule(options.sigma0, options.sigmaMin, options.steps, options.schedule);
+  return proximalSteps(problem, Array.from(sigmas), new Array<number>(sigmas.length).fill(lambda), options, 'gnc');
+}
+
+/**
+ * x_{i+1} = prox_{λ_i σ_i² D}(x_i − λ_i σ_i² ∇ₓR(x_i, log σ_i)) for given
+ * per-step σ_i and λ_i: the GNC flow (a predefined schedule) and a learned
+ * VN schedule (vn/) are both this loop.
+ */
+export function proximalSteps(
+  problem: SolveProblem,
+  sigmas: readonly number[],
+  stepScales: readonly number[],
+  options: SolveCallbacks & { x0?: Float32Array },
+  method: MethodName,
+): SolveResult {
+  const started = performance.now();
   const n = problem.shape.n;
   let x = options.x0 ? options.x0.slice() : problem.data.initial();
   const trace: StepTrace[] = [makeTrace(problem, options, 0, sigmas[0]!, x, started)];
   options.onStep?.(trace[0]!, sigmas.length);
   for (let i = 0; i < sigmas.length; i++) {
-    throwIfAborted(options.signal, 'GNC flow');
+    throwIfAborted(options.signal, method === 'vn' ? 'VN solver' : 'GNC flow');
     const sigma = sigmas[i]!;
-    const tau = lambda * sigma * sigma;
+    const tau = stepScales[i]! * sigma * sigma;
     const t = new Array<number>(n).fill(Math.log(sigma));
     const g = problem.prior.evaluate(x, problem.shape, t, { gradX: true }).gradX!;
     for (let k = 0; k < g.length; k++) g[k] = x[k]! - tau * g[k]!;
@@ -40,5 +55,5 @@ export function solveGncFlow(problem: SolveProblem, options: GncFlowOptions): So
     trace.push(step);
     options.onStep?.(step, sigmas.length);
   }
-  return { x, method: 'gnc', steps: sigmas.length, trace, seconds: (performance.now() - started) / 1000 };
+  return { x, method, steps: sigmas.length, trace, seconds: (performance.now() - started) / 1000 };
 }

@@ -7,7 +7,7 @@ import type { Shape4 } from '../prior/conv.js';
 import type { DataTerm } from './data-terms.js';
 import { psnr } from '../image/metrics.js';
 
-export type MethodName = 'gnc' | 'joint';
+export type MethodName = 'gnc' | 'joint' | 'vn';
 
 export interface SolveProblem {
   /** The prior, possibly evaluated tile by tile (TiledPrior). */

@@ -153,7 +153,7 @@ async function validate(arch: FoEArchitecture, params: FoEParameters, crops: Flo
 }
 
 /** Centre crops of the held-out images (grey), the same every run. */
-async function validationCrops(files: readonly string[], size: number): Promise<Float32Array[]> {
+export async function validationCrops(files: readonly string[], size: number): Promise<Float32Array[]> {
   const crops: Float32Array[] = [];
   for (const file of files) {
     const img = await readImage(file);
