@@ -60,7 +60,7 @@ describe.each(TEST_BACKENDS)('VN building blocks on %s', (backend) => {
     const probe = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.cos(i * 0.7)), [2, 5, 5, 3]);
     const f = (t: tf.Scalar) => tf.sum(tf.mul(splineOpT(z, w, grid, t, 1, 0), probe)) as tf.Scalar;
     const t0 = Math.log(0.08);
-    const analytic = tf.grad(f)(tf.scalar(t0)).dataSync()[0]!;
+    const analytic = tf.grad(f as (x: tf.Tensor) => tf.Tensor)(tf.scalar(t0)).dataSync()[0]!;
     const h = 1e-2;
     const numeric = (f(tf.scalar(t0 + h)).dataSync()[0]! - f(tf.scalar(t0 - h)).dataSync()[0]!) / (2 * h);
     expect(analytic).toBeCloseTo(numeric, 2);
