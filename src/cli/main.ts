@@ -12,6 +12,7 @@ import { addBenchCommand } from './bench-command.js';
 import { addLabCommand } from './lab-command.js';
 import { addLibraryCommand } from './library-command.js';
 import { addLearnScheduleCommand } from './learn-schedule-command.js';
+import { addCompareCommand } from './compare-command.js';
 import { addAppCommand } from './app-command.js';
 import { GncError } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
@@ -46,6 +47,7 @@ Examples:
   addLabCommand(program);
   addLibraryCommand(program);
   addLearnScheduleCommand(program);
+  addCompareCommand(program);
   addAppCommand(program);
   return program;
 }
