@@ -13,6 +13,7 @@ import { addLabCommand } from './lab-command.js';
 import { addLibraryCommand } from './library-command.js';
 import { addLearnScheduleCommand } from './learn-schedule-command.js';
 import { addCompareCommand } from './compare-command.js';
+import { addSampleCommand } from './sample-command.js';
 import { addAppCommand } from './app-command.js';
 import { GncError } from '../util/errors.js';
 import { projectRoot } from '../util/paths.js';
@@ -48,6 +49,7 @@ Examples:
   addLibraryCommand(program);
   addLearnScheduleCommand(program);
   addCompareCommand(program);
+  addSampleCommand(program);
   addAppCommand(program);
   return program;
 }
