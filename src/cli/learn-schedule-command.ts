@@ -5,15 +5,16 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../engine/backend.js';
-import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
+import type { ReportJobResult } from '../jobs/contract.js';
+import { DEFAULT_MODEL } from '../prior/registry.js';
 import { GncError } from '../util/errors.js';
 import { defaultDataDir } from '../util/paths.js';
-import { learnSchedule } from '../vn/learn-schedule.js';
-import { saveSchedule, SCHEDULE_EXTENSION } from '../vn/schedule-file.js';
+import { SCHEDULE_EXTENSION, type VnSchedule } from '../vn/schedule-file.js';
+import { addRecordingOptions, runCliJob } from './recording.js';
 import { parseMissingFraction } from './bench-command.js';
 import { parseChoice, parseInteger, parseNumber } from './options.js';
-import { formatSeconds, progressBar } from './progress.js';
+import { formatSeconds } from './progress.js';
 
 interface LearnCliOptions {
   model: string;
@@ -27,15 +28,18 @@ interface LearnCliOptions {
   batch: number;
   seed: number;
   lr: number;
+  holdout: number;
   out: string;
   resume?: boolean;
   backend: BackendChoice;
   progress?: boolean;
   json?: boolean;
+  library?: string;
+  record: boolean;
 }
 
 export function addLearnScheduleCommand(program: Command): void {
-  program
+  const cmd = program
     .command('learn-schedule')
     .description('Learn a variational-network (VN) schedule: per-step σᵢ and step sizes, trained end to end through the unrolled solver (method.md §4.3)')
     .option('--model <name|file>', 'the prior the schedule is for', DEFAULT_MODEL)
@@ -49,63 +53,50 @@ export function addLearnScheduleCommand(program: Command): void {
     .addOption(new Option('--batch <B>', 'patches per iteration').argParser(parseInteger('--batch', 1, 256)).default(8))
     .addOption(new Option('--seed <S>', 'seed for patches, noise and masks').argParser(parseInteger('--seed', 0, 2 ** 31)).default(1))
     .addOption(new Option('--lr <rate>', 'initial AdaBelief learning rate (cosine decay)').argParser(parseNumber('--lr', 1e-6, 1)).default(0.03))
+    .addOption(new Option('--holdout <n>', 'images held out for the validation figure').argParser(parseInteger('--holdout', 0, 10_000)).default(8))
     .requiredOption('-o, --out <file>', `schedule file to write (${SCHEDULE_EXTENSION}); its checkpoint goes beside it`)
     .option('--resume', 'continue from the checkpoint beside --out')
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
-    .option('--json', 'print one JSON object with the result on stdout')
-    .action(async (o: LearnCliOptions) => runLearn(o));
+    .option('--json', 'print one JSON object with the result on stdout');
+  addRecordingOptions(cmd).action(async (o: LearnCliOptions) => runLearn(o));
 }
 
 async function runLearn(o: LearnCliOptions): Promise<void> {
   if (!o.out.endsWith(SCHEDULE_EXTENSION)) throw new GncError('invalid-argument', `Expected a ${SCHEDULE_EXTENSION} file for --out but received ${JSON.stringify(o.out)}`);
   const level = o.task === 'denoise' ? o.sigma : o.missing;
   if (level === undefined) throw new GncError('invalid-argument', o.task === 'denoise' ? 'learn-schedule --task denoise needs --sigma' : 'learn-schedule --task inpaint needs --missing');
-  const backend = await selectBackend(o.backend);
-  const model = await resolveModel(o.model);
-  const controller = new AbortController();
-  const onSigint = () => {
-    process.stderr.write('\nstopping after this iteration and saving a checkpoint…\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onSigint);
-  const bar = progressBar('learn-schedule', o.progress ?? (process.stderr.isTTY === true && !o.json));
-  let validation = '';
-  const started = performance.now();
-  try {
-    const { schedule } = await learnSchedule({
-      model,
+  // Runs on an engine worker thread: Ctrl-C saves a checkpoint beside --out, and --resume continues from it.
+  const { result, recordId } = await runCliJob(
+    o,
+    {
+      kind: 'learn-schedule',
+      model: o.model,
       task: o.task,
       level,
       steps: o.steps,
       data: o.data,
       iterations: o.iterations,
+      out: o.out,
       patch: o.patch,
       batch: o.batch,
       seed: o.seed,
       lr: o.lr,
-      checkpoint: `${o.out}.ckpt.json`,
+      holdout: o.holdout,
       resume: o.resume === true,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (p.validation !== undefined) validation = `${p.validation.toFixed(2)} dB`;
-        bar.update(p.iteration, p.iterations, { 'train PSNR': `${p.psnr.toFixed(2)} dB`, ...(validation ? { val: validation } : {}) });
-      },
-    });
-    await saveSchedule(o.out, schedule);
-    bar.finish();
-    const seconds = (performance.now() - started) / 1000;
-    const report = { command: 'learn-schedule', output: path.resolve(o.out), backend: { name: backend.name, threads: backend.threads }, seconds: Number(seconds.toFixed(1)), ...schedule };
-    if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else {
-      process.stdout.write(
-        `learn-schedule: wrote ${o.out} for ${model.name}, ${o.task} at ${o.task === 'denoise' ? `σ ${level}` : `${level * 100}% missing`}, ${o.steps} steps, in ${formatSeconds(seconds)}; ` +
-          `held-out PSNR ${schedule.figures?.validationPsnr?.toFixed(2) ?? '–'} dB\n` +
-          `  σᵢ: ${schedule.sigmas.map((s) => s.toFixed(1)).join(' ')}\n  λᵢ: ${schedule.stepScales.map((s) => s.toFixed(2)).join(' ')}\n`,
-      );
-    }
-  } finally {
-    process.off('SIGINT', onSigint);
-    bar.finish();
+      backend: o.backend,
+    },
+    'learn-schedule',
+  );
+  const done = result as ReportJobResult;
+  const schedule = done.report as unknown as VnSchedule;
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ command: 'learn-schedule', output: done.output, seconds: Number(done.seconds.toFixed(1)), ...schedule, ...(recordId ? { run: recordId } : {}) })}\n`);
+    return;
   }
+  process.stdout.write(
+    `learn-schedule: wrote ${o.out} for ${schedule.modelName}, ${o.task} at ${o.task === 'denoise' ? `σ ${level}` : `${level * 100}% missing`}, ${o.steps} steps, in ${formatSeconds(done.seconds)}; ` +
+      `held-out PSNR ${schedule.figures?.validationPsnr?.toFixed(2) ?? '–'} dB${recordId ? `; recorded as run ${recordId.slice(0, 8)}` : ''}\n` +
+      `  σᵢ: ${schedule.sigmas.map((s) => s.toFixed(1)).join(' ')}\n  λᵢ: ${schedule.stepScales.map((s) => s.toFixed(2)).join(' ')}\n`,
+  );
 }

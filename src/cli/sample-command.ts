@@ -4,13 +4,15 @@
  * their mean and a per-pixel standard-deviation (uncertainty) map.
  */
 import { Command, Option } from 'commander';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../engine/backend.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
+import type { ReportJobResult } from '../jobs/contract.js';
+import type { SampleReport } from '../sample/sample-images.js';
+import { addRecordingOptions, runCliJob } from './recording.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
-import { sampleImages } from '../sample/sample-images.js';
 import type { SampleTask } from '../sample/langevin.js';
 import { GncError } from '../util/errors.js';
 import { parseChoice, parseInteger, parseNumber } from './options.js';
-import { formatSeconds, progressBar } from './progress.js';
+import { formatSeconds } from './progress.js';
 
 interface SampleCliOptions {
   task: SampleTask;
@@ -32,10 +34,12 @@ interface SampleCliOptions {
   backend: BackendChoice;
   progress?: boolean;
   json?: boolean;
+  library?: string;
+  record: boolean;
 }
 
 export function addSampleCommand(program: Command): void {
-  program
+  const cmd = program
     .command('sample')
     .argument('[input]', 'image to sample the posterior for (denoise, inpaint)')
     .description('Annealed Langevin sampling with the prior as the score: prior textures, or posterior samples with mean and uncertainty map')
@@ -58,44 +62,46 @@ export function addSampleCommand(program: Command): void {
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--json', 'print the report as JSON on stdout')
-    .action(async (input: string | undefined, o: SampleCliOptions) => {
-      if (o.task !== 'prior' && !input) throw new GncError('invalid-argument', `gnc sample --task ${o.task} needs an input image`);
-      const backend = await selectBackend(o.backend);
-      const bar = progressBar('sample', o.progress ?? (process.stderr.isTTY === true && !o.json));
-      // No SIGINT handler: the chains run synchronously (see restore-command); files are written at the end, atomically.
-      let report;
-      try {
-        report = await sampleImages({
-          task: o.task,
-          ...(input ? { input } : {}),
-          width: o.width,
-          height: o.height,
-          ...(o.mask ? { mask: o.mask } : {}),
-          ...(o.sigma !== undefined ? { sigma: o.sigma } : {}),
-          addNoise: o.addNoise === true,
-          ...(o.clean ? { clean: o.clean } : {}),
-          model: o.model,
-          samples: o.samples,
-          outDir: o.out,
-          ...(o.sigmaMax !== undefined ? { sigmaMax: o.sigmaMax } : {}),
-          ...(o.sigmaMin !== undefined ? { sigmaMin: o.sigmaMin } : {}),
-          levels: o.levels,
-          stepsPerLevel: o.stepsPerLevel,
-          ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}),
-          seed: o.seed,
-          onProgress: (fraction, message) => bar.update(Math.round(fraction * 1000), 1000, { '': message }),
-        });
-      } finally {
-        bar.finish();
-      }
-      if (o.json) {
-        process.stdout.write(`${JSON.stringify({ command: 'sample', backend: { name: backend.name, threads: backend.threads }, ...report })}\n`);
-        return;
-      }
-      const figures = report.psnr
-        ? `; PSNR: input ${report.psnr.input.toFixed(2)}, posterior mean ${report.psnr.mean.toFixed(2)}, samples ${Math.min(...report.psnr.samples).toFixed(2)}–${Math.max(...report.psnr.samples).toFixed(2)}, GNC flow ${report.psnr.gnc.toFixed(2)} dB`
-        : '';
-      const spread = report.stdHidden !== undefined ? `; mean std hidden ${(report.stdHidden * 255).toFixed(1)} vs observed ${(report.stdObserved! * 255).toFixed(1)} (0–255)` : '';
-      process.stdout.write(`sample: wrote ${report.samples.length} samples, mean.png and std.png (std ${report.stdScale * 255} → white) to ${o.out} in ${formatSeconds(report.seconds)}${figures}${spread}\n`);
-    });
+    ;
+  addRecordingOptions(cmd).action(async (input: string | undefined, o: SampleCliOptions) => {
+    if (o.task !== 'prior' && !input) throw new GncError('invalid-argument', `gnc sample --task ${o.task} needs an input image`);
+    const { result, recordId } = await runCliJob(
+      o,
+      {
+        kind: 'sample',
+        task: o.task,
+        ...(input ? { input } : {}),
+        width: o.width,
+        height: o.height,
+        ...(o.mask ? { mask: o.mask } : {}),
+        ...(o.sigma !== undefined ? { sigma: o.sigma } : {}),
+        addNoise: o.addNoise === true,
+        ...(o.clean ? { clean: o.clean } : {}),
+        model: o.model,
+        samples: o.samples,
+        outDir: o.out,
+        ...(o.sigmaMax !== undefined ? { sigmaMax: o.sigmaMax } : {}),
+        ...(o.sigmaMin !== undefined ? { sigmaMin: o.sigmaMin } : {}),
+        levels: o.levels,
+        stepsPerLevel: o.stepsPerLevel,
+        ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}),
+        seed: o.seed,
+        backend: o.backend,
+      },
+      'sample',
+    );
+    const report = (result as ReportJobResult).report as unknown as SampleReport;
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ command: 'sample', ...report, ...(recordId ? { run: recordId } : {}) })}\n`);
+      return;
+    }
+    const figures = report.psnr
+      ? `; PSNR: input ${report.psnr.input.toFixed(2)}, posterior mean ${report.psnr.mean.toFixed(2)}, samples ${Math.min(...report.psnr.samples).toFixed(2)}–${Math.max(...report.psnr.samples).toFixed(2)}, GNC flow ${report.psnr.gnc.toFixed(2)} dB`
+      : '';
+    const spread = report.stdHidden !== undefined ? `; mean std hidden ${(report.stdHidden * 255).toFixed(1)} vs observed ${(report.stdObserved! * 255).toFixed(1)} (0–255)` : '';
+    process.stdout.write(
+      `sample: wrote ${report.samples.length} samples, mean.png and std.png (std ${report.stdScale * 255} → white) to ${o.out} in ${formatSeconds(report.seconds)}${figures}${spread}` +
+        `${recordId ? `; recorded as run ${recordId.slice(0, 8)}` : ''}\n`,
+    );
+  });
 }

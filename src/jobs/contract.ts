@@ -103,7 +103,73 @@ export interface BenchJobRequest {
   backend?: BackendChoice;
 }
 
-export type JobRequest = DenoiseJobRequest | InpaintJobRequest | TrainJobRequest | BenchJobRequest;
+/** GNC flow, joint and VN on one image with traces and plots (compare/compare.ts). */
+export interface CompareJobRequest {
+  kind: 'compare';
+  input: string;
+  clean: string;
+  sigma?: number;
+  addNoise?: boolean;
+  seed?: number;
+  mask?: string;
+  model?: string;
+  outDir: string;
+  vnSchedule?: string;
+  referenceSteps?: number;
+  backend?: BackendChoice;
+}
+
+/** Learn a VN schedule (vn/learn-schedule.ts); σ on 0–255, or the missing fraction. */
+export interface LearnScheduleJobRequest {
+  kind: 'learn-schedule';
+  model?: string;
+  task: 'denoise' | 'inpaint';
+  level: number;
+  steps: number;
+  data: string;
+  iterations: number;
+  out: string;
+  patch?: number;
+  batch?: number;
+  seed?: number;
+  lr?: number;
+  /** Images held out for the validation figure. */
+  holdout?: number;
+  resume?: boolean;
+  backend?: BackendChoice;
+}
+
+/** Annealed Langevin samples with mean and std maps (sample/sample-images.ts). */
+export interface SampleJobRequest {
+  kind: 'sample';
+  task: 'prior' | 'denoise' | 'inpaint';
+  input?: string;
+  width?: number;
+  height?: number;
+  mask?: string;
+  sigma?: number;
+  addNoise?: boolean;
+  clean?: string;
+  model?: string;
+  samples: number;
+  outDir: string;
+  sigmaMax?: number;
+  sigmaMin?: number;
+  levels?: number;
+  stepsPerLevel?: number;
+  epsilon?: number;
+  seed?: number;
+  backend?: BackendChoice;
+}
+
+export type JobRequest =
+  | DenoiseJobRequest
+  | InpaintJobRequest
+  | TrainJobRequest
+  | BenchJobRequest
+  | CompareJobRequest
+  | LearnScheduleJobRequest
+  | SampleJobRequest;
 
 /** One iterate's figures as the user sees them (σ on 0–255). */
 export interface TracePoint {
@@ -176,7 +242,16 @@ export interface BenchJobResult {
   report: unknown;
 }
 
-export type JobResult = RestoreJobResult | TrainJobResult | BenchJobResult;
+/** compare, learn-schedule and sample: the report their engine function returns, as JSON. */
+export interface ReportJobResult {
+  kind: 'compare' | 'learn-schedule' | 'sample';
+  report: Record<string, unknown>;
+  /** The main file written (compare.json, the .gncs schedule, sample.json). */
+  output: string;
+  seconds: number;
+}
+
+export type JobResult = RestoreJobResult | TrainJobResult | BenchJobResult | ReportJobResult;
 
 export interface BackendReport {
   name: string;

@@ -4,6 +4,7 @@ import type { JobContext } from './job-context.js';
 import { runRestoreJob } from './restore-job.js';
 import { runTrainJob } from './train-job.js';
 import { runBenchJob } from './bench-job.js';
+import { runCompareJob, runLearnScheduleJob, runSampleJob } from './report-jobs.js';
 import { validateJobRequest } from './validate-request.js';
 
 export async function runJob(request: JobRequest, ctx: JobContext): Promise<JobResult> {
@@ -17,5 +18,11 @@ export async function runJob(request: JobRequest, ctx: JobContext): Promise<JobR
       return runTrainJob(request, ctx);
     case 'bench':
       return runBenchJob(request, ctx);
+    case 'compare':
+      return runCompareJob(request, ctx);
+    case 'learn-schedule':
+      return runLearnScheduleJob(request, ctx);
+    case 'sample':
+      return runSampleJob(request, ctx);
   }
 }

@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import type { JsonObject } from './json.js';
 import type { Library } from './library.js';
 import type { RunInput } from './runs-repo.js';
+import type { VnSchedule } from '../vn/schedule-file.js';
 
 interface Record {
   table: 'runs' | 'training';
@@ -31,9 +32,16 @@ interface Record {
 export class LibraryJobRecorder implements JobRecorder {
   readonly #lib: Library;
   readonly #records = new Map<string, Record>();
+  readonly #copyInputs: boolean;
 
-  constructor(lib: Library) {
+  /**
+   * `copyInputs`: keep a copy of each input photo in the library, for front
+   * ends whose inputs are temporary (the app's uploads live in a session
+   * folder that is removed on exit; a run must stay repeatable after that).
+   */
+  constructor(lib: Library, options: { copyInputs?: boolean } = {}) {
     this.#lib = lib;
+    this.#copyInputs = options.copyInputs ?? false;
   }
 
   /** The library's model for a request's model reference; a .gncm file is registered first. */
@@ -51,10 +59,10 @@ export class LibraryJobRecorder implements JobRecorder {
    */
   async #input(file: string): Promise<RunInput | null> {
     try {
-      return await this.#lib.prepareInput(file, { thumbnail: true });
+      return await this.#lib.prepareInput(file, { thumbnail: true, copy: this.#copyInputs });
     } catch {
       try {
-        return await this.#lib.prepareInput(file);
+        return await this.#lib.prepareInput(file, { copy: this.#copyInputs });
       } catch {
         return null;
       }
@@ -71,11 +79,14 @@ export class LibraryJobRecorder implements JobRecorder {
       this.#records.set(row.id, { table: 'training', lossSent: 0 });
       return { recordId: row.id };
     }
-    if (request.kind === 'bench') {
+    if (request.kind === 'bench' || request.kind === 'compare' || request.kind === 'learn-schedule' || request.kind === 'sample') {
+      // Jobs whose output is a report: the run keeps every parameter, and the report file on success.
+      const input = 'input' in request && request.input ? await this.#input(request.input) : null;
       const run = this.#lib.runs.create({
-        kind: 'bench',
-        method: null,
+        kind: request.kind,
+        method: request.kind === 'sample' ? 'sampler' : request.kind === 'learn-schedule' ? 'vn' : null,
         model: await this.#modelId(request.model ?? DEFAULT_MODEL),
+        ...(input ? { input } : {}),
         params: request as unknown as JsonObject,
       });
       this.#records.set(run.id, { table: 'runs', lossSent: 0 });
@@ -115,12 +126,23 @@ export class LibraryJobRecorder implements JobRecorder {
     const record = this.#records.get(recordId);
     this.#records.delete(recordId);
     if (result.kind === 'train') return this.#trained(recordId, result);
-    if (result.kind === 'bench') {
+    if (result.kind === 'bench' || result.kind === 'compare' || result.kind === 'learn-schedule' || result.kind === 'sample') {
       // The report is the run's output: a JSON file in the managed folder.
-      const name = 'bench-report.json';
+      const name = `${result.kind}-report.json`;
       const staging = this.#lib.runs.stagingPath(recordId, name);
       await writeFileAtomic(staging, `${JSON.stringify(result.report)}\n`);
-      await this.#lib.runs.finish(recordId, { outputTempFile: staging, outputName: name, seconds: (result.report as { seconds?: number }).seconds ?? 0 });
+      const seconds = 'seconds' in result ? result.seconds : ((result.report as { seconds?: number }).seconds ?? 0);
+      const figures = result.report as { psnr?: { mean?: number } };
+      await this.#lib.runs.finish(recordId, {
+        outputTempFile: staging,
+        outputName: name,
+        seconds,
+        ...(result.kind === 'sample' && typeof figures.psnr?.mean === 'number' ? { psnr: figures.psnr.mean } : {}),
+      });
+      if (result.kind === 'learn-schedule') {
+        const s = result.report as unknown as VnSchedule;
+        await this.#lib.schedules.add(result.output, { model: s.modelId, task: s.task, level: s.level, steps: s.sigmas.length, ...(s.figures ? { figures: s.figures } : {}) });
+      }
       return;
     }
     const restored = result as RestoreJobResult;

@@ -124,4 +124,18 @@ describe('jobs recorded in the library', () => {
     const { readFileSync } = await import('node:fs');
     expect(JSON.parse(readFileSync(run.outputPath!, 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
   });
+
+  it('a learn-schedule job is a run whose schedule lands in the library, linked to its model', async () => {
+    const data = tmp.file('vn-data');
+    mkdirSync(data);
+    for (let k = 0; k < 3; k++) await writeImage(path.join(data, `v${k}.png`), syntheticImage(48, 48, 1, { seed: k + 3 }));
+    const out = tmp.file('tiny.gncs');
+    const job = await service.submit({ kind: 'learn-schedule', model: 'starter-dct-gsm', task: 'denoise', level: 25, steps: 2, data, iterations: 2, out, patch: 16, batch: 2, holdout: 1 });
+    const result = await job.result;
+    expect(result).toMatchObject({ kind: 'learn-schedule', output: out });
+    expect(lib.runs.get(job.recordId!)).toMatchObject({ kind: 'learn-schedule', method: 'vn', status: 'done' });
+    const schedules = lib.schedules.list({ modelId: lib.models.get('starter-dct-gsm').id });
+    expect(schedules.map((s) => [s.task, s.level, s.steps])).toContainEqual(['denoise', 25, 2]);
+    expect(await checkLibrary(lib)).toEqual([]);
+  });
 });

@@ -1,0 +1,72 @@
+/**
+ * compare, learn-schedule and sample as jobs: their engine functions with the
+ * job's progress and cancellation; each result is the function's report.
+ */
+import path from 'node:path';
+import { selectBackend } from '../engine/backend.js';
+import { runCompare } from '../compare/compare.js';
+import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
+import { sampleImages } from '../sample/sample-images.js';
+import { GncError } from '../util/errors.js';
+import { learnSchedule } from '../vn/learn-schedule.js';
+import { saveSchedule, SCHEDULE_EXTENSION } from '../vn/schedule-file.js';
+import type { CompareJobRequest, LearnScheduleJobRequest, ReportJobResult, SampleJobRequest } from './contract.js';
+import type { JobContext } from './job-context.js';
+
+function progressFor(ctx: JobContext) {
+  return (fraction: number, message: string, step?: number, steps?: number) => {
+    ctx.poll();
+    const elapsed = ctx.elapsed();
+    ctx.progress({
+      fraction,
+      message,
+      elapsed,
+      ...(step !== undefined ? { step } : {}),
+      ...(steps !== undefined ? { steps } : {}),
+      ...(fraction > 0 ? { eta: (elapsed / fraction) * (1 - fraction) } : {}),
+    });
+  };
+}
+
+export async function runCompareJob(r: CompareJobRequest, ctx: JobContext): Promise<ReportJobResult> {
+  await selectBackend(r.backend ?? 'auto');
+  const progress = progressFor(ctx);
+  const { backend: _backend, kind: _kind, ...options } = r;
+  const report = await runCompare({ ...options, model: r.model ?? DEFAULT_MODEL, signal: ctx.signal, onProgress: (message, done, total) => progress(done / total, message, done, total) });
+  return { kind: 'compare', report: report as unknown as Record<string, unknown>, output: report.files.json, seconds: ctx.elapsed() };
+}
+
+export async function runSampleJob(r: SampleJobRequest, ctx: JobContext): Promise<ReportJobResult> {
+  await selectBackend(r.backend ?? 'auto');
+  const progress = progressFor(ctx);
+  const { backend: _backend, kind: _kind, ...options } = r;
+  const report = await sampleImages({ ...options, model: r.model ?? DEFAULT_MODEL, signal: ctx.signal, onProgress: (fraction, message) => progress(fraction, message) });
+  return { kind: 'sample', report: report as unknown as Record<string, unknown>, output: report.json, seconds: report.seconds };
+}
+
+export async function runLearnScheduleJob(r: LearnScheduleJobRequest, ctx: JobContext): Promise<ReportJobResult> {
+  if (!r.out.endsWith(SCHEDULE_EXTENSION)) throw new GncError('invalid-argument', `Expected a ${SCHEDULE_EXTENSION} file for out but received ${JSON.stringify(r.out)}`);
+  await selectBackend(r.backend ?? 'auto');
+  const model = await resolveModel(r.model ?? DEFAULT_MODEL);
+  const progress = progressFor(ctx);
+  const { schedule } = await learnSchedule({
+    model,
+    task: r.task,
+    level: r.level,
+    steps: r.steps,
+    data: r.data,
+    iterations: r.iterations,
+    ...(r.patch !== undefined ? { patch: r.patch } : {}),
+    ...(r.batch !== undefined ? { batch: r.batch } : {}),
+    ...(r.seed !== undefined ? { seed: r.seed } : {}),
+    ...(r.lr !== undefined ? { lr: r.lr } : {}),
+    ...(r.holdout !== undefined ? { holdout: r.holdout } : {}),
+    checkpoint: `${r.out}.ckpt.json`,
+    resume: r.resume === true,
+    signal: ctx.signal,
+    onProgress: (p) =>
+      progress(p.iteration / p.iterations, `iteration ${p.iteration}/${p.iterations}, train PSNR ${p.psnr.toFixed(2)} dB${p.validation !== undefined ? `, held-out ${p.validation.toFixed(2)} dB` : ''}`, p.iteration, p.iterations),
+  });
+  await saveSchedule(r.out, schedule);
+  return { kind: 'learn-schedule', report: schedule as unknown as Record<string, unknown>, output: path.resolve(r.out), seconds: ctx.elapsed() };
+}
