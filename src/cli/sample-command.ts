@@ -98,7 +98,11 @@ export function addSampleCommand(program: Command): void {
     const figures = report.psnr
       ? `; PSNR: input ${report.psnr.input.toFixed(2)}, posterior mean ${report.psnr.mean.toFixed(2)}, samples ${Math.min(...report.psnr.samples).toFixed(2)}–${Math.max(...report.psnr.samples).toFixed(2)}, GNC flow ${report.psnr.gnc.toFixed(2)} dB`
       : '';
-    const spread = report.stdHidden !== undefined ? `; mean std hidden ${(report.stdHidden * 255).toFixed(1)} vs observed ${(report.stdObserved! * 255).toFixed(1)} (0–255)` : '';
+    const spread =
+      report.stdHidden !== undefined
+        ? `; mean std (0–255) hidden ${(report.stdHidden * 255).toFixed(1)} vs observed ${(report.stdObserved! * 255).toFixed(1)}` +
+          (report.stdTexture !== undefined ? `, hidden textured ${(report.stdTexture * 255).toFixed(1)} vs hidden flat ${(report.stdFlat! * 255).toFixed(1)}` : '')
+        : '';
     process.stdout.write(
       `sample: wrote ${report.samples.length} samples, mean.png and std.png (std ${report.stdScale * 255} → white) to ${o.out} in ${formatSeconds(report.seconds)}${figures}${spread}` +
         `${recordId ? `; recorded as run ${recordId.slice(0, 8)}` : ''}\n`,

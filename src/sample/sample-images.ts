@@ -59,8 +59,36 @@ export interface SampleReport {
   /** Inpainting: mean std over hidden and over observed pixels. */
   stdHidden?: number;
   stdObserved?: number;
+  /**
+   * Inpainting with a clean reference: mean std over hidden pixels in the
+   * clean image's most textured quarter and in its flattest quarter (by local
+   * gradient magnitude) — uncertainty should follow texture.
+   */
+  stdTexture?: number;
+  stdFlat?: number;
   seconds: number;
   json: string;
+}
+
+/** Hidden pixels in the most textured and the flattest quarter of the clean image, by local gradient magnitude (luma). */
+function textureSplit(clean: RasterImage, mask: Float32Array): { texture: number[]; flat: number[] } {
+  const { width: w, height: h, channels: c } = clean;
+  const luma = (x: number, y: number) => {
+    const i = (Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))) * c;
+    return c === 3 ? 0.299 * clean.data[i]! + 0.587 * clean.data[i + 1]! + 0.114 * clean.data[i + 2]! : clean.data[i]!;
+  };
+  const hidden: Array<{ p: number; g: number }> = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (mask[y * w + x]) continue;
+      const gx = luma(x + 1, y) - luma(x - 1, y);
+      const gy = luma(x, y + 1) - luma(x, y - 1);
+      hidden.push({ p: y * w + x, g: Math.hypot(gx, gy) });
+    }
+  }
+  hidden.sort((a, b) => a.g - b.g);
+  const quarter = Math.floor(hidden.length / 4);
+  return { flat: hidden.slice(0, quarter).map((e) => e.p), texture: hidden.slice(hidden.length - quarter).map((e) => e.p) };
 }
 
 export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
@@ -154,6 +182,13 @@ export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
     const c = image.channels;
     report.stdHidden = average(std, (i) => !maskData[Math.floor(i / c)]);
     report.stdObserved = average(std, (i) => maskData[Math.floor(i / c)] === 1);
+  }
+  if (maskData && clean) {
+    const { texture, flat } = textureSplit(clean, maskData);
+    const c = image.channels;
+    const meanOver = (pixels: number[]) => pixels.reduce((a, p) => a + Array.from({ length: c }, (_, k) => std[p * c + k]!).reduce((x, y) => x + y, 0) / c, 0) / Math.max(1, pixels.length);
+    report.stdTexture = meanOver(texture);
+    report.stdFlat = meanOver(flat);
   }
   if (clean && r.task !== 'prior') {
     const clip = (d: Float32Array) => d.map((v) => Math.min(1, Math.max(0, v)));
