@@ -6,13 +6,14 @@
  * Why not prior/model-file.ts's decodeModel: that module pulls in the FoE
  * code and with it tfjs (about a second to load), and the library is opened
  * by every CLI command and by short-lived worker processes that never touch a
- * tensor. The byte layout and the identity rule below must stay identical to
- * model-file.ts; tests/library/model-info.test.ts compares both on the
+ * tensor. The byte layout below must stay identical to model-file.ts (the
+ * identity rule is shared through prior/model-identity.ts); tests/library/model-info.test.ts compares both on the
  * shipped models.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GncError } from '../util/errors.js';
+import { modelIdentityOf } from '../prior/model-identity.js';
 import { isPlainObject, type JsonObject } from './json.js';
 
 const MAGIC = 'GNCMODEL';
@@ -29,21 +30,8 @@ export interface ModelInfo {
   fileBytes: number;
 }
 
-/** Canonical JSON (sorted keys, undefined dropped), as model-file.ts hashes it. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function modelIdentityOf(architecture: unknown, weights: Uint8Array): string {
-  return createHash('sha256').update(canonical(architecture)).update('\0').update(weights).digest('hex');
-}
+/** The identity rule is shared with model-file.ts (prior/model-identity.ts, no tfjs). */
+export { modelIdentityOf };
 
 export function readModelInfoBytes(bytes: Uint8Array, source: string): ModelInfo {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { GncError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
+import { canonicalJson, modelIdentityOf } from './model-identity.js';
 import { checkArchitecture, parameterShapes, type FoEArchitecture, type FoEParameters } from './foe.js';
 
 export const MODEL_MAGIC = 'GNCMODEL';
@@ -92,20 +93,8 @@ function weightBytes(tensors: Array<{ data: Float32Array }>): Buffer {
   return buf;
 }
 
-/** Canonical JSON: keys sorted, so the identity does not depend on key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 export function modelIdentity(arch: FoEArchitecture, weights: Uint8Array): string {
-  return createHash('sha256').update(canonical(arch)).update('\0').update(weights).digest('hex');
+  return modelIdentityOf(arch, weights);
 }
 
 export function encodeModel(arch: FoEArchitecture, params: FoEParameters, metadata: ModelMetadata): Buffer {
@@ -180,7 +169,7 @@ export function decodeModel(bytes: Uint8Array, source = 'model'): LoadedModel {
   const read = (i: number): Float32Array => {
     const entry = header.tensors[i]!;
     const want = expected[i]!;
-    if (entry.name !== want.name || canonical(entry.shape) !== canonical(want.shape)) {
+    if (entry.name !== want.name || canonicalJson(entry.shape) !== canonicalJson(want.shape)) {
       throw fail(`tensor ${i} is ${entry.name} ${JSON.stringify(entry.shape)} but the architecture needs ${want.name} ${JSON.stringify(want.shape)}`);
     }
     const length = want.shape.reduce((a, b) => a * b, 1);
