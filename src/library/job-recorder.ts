@@ -158,6 +158,7 @@ export class LibraryJobRecorder implements JobRecorder {
       psnr: restored.psnr ?? null,
       ssim: restored.ssim ?? null,
       seconds: restored.seconds,
+      backend: restored.backend as unknown as JsonObject,
     });
   }
 

@@ -60,6 +60,8 @@ export interface FinishRun {
   psnr?: number | null;
   ssim?: number | null;
   seconds: number;
+  /** The backend that ran it, known only once the job has started (kept if omitted). */
+  backend?: JsonObject | null;
 }
 
 export interface RunRow {
@@ -255,6 +257,7 @@ export class RunsRepo {
     const traces = result.traces === undefined ? null : tracesColumn('traces', result.traces);
     const psnr = optionalFigure('psnr', result.psnr);
     const ssim = optionalFigure('ssim', result.ssim);
+    const backend = result.backend === undefined ? undefined : optionalObjectColumn('backend', result.backend);
     let output: { stored: string; absolute: string; sha256: string; name: string } | null = null;
     if (result.outputTempFile !== undefined) {
       const name = result.outputName ?? path.basename(result.outputTempFile);
@@ -266,8 +269,8 @@ export class RunsRepo {
     }
     try {
       const changed = this.ctx.sql(`UPDATE runs SET status = 'done', output_path = ?, output_name = ?, output_sha256 = ?, traces = ?, psnr = ?, ssim = ?,
-             seconds = ?, finished_at = ? WHERE id = ? AND ${ACTIVE}`)
-        .run(output?.stored ?? null, output?.name ?? null, output?.sha256 ?? null, traces, psnr, ssim, result.seconds, now(), id).changes;
+             seconds = ?, finished_at = ?, backend = COALESCE(?, backend) WHERE id = ? AND ${ACTIVE}`)
+        .run(output?.stored ?? null, output?.name ?? null, output?.sha256 ?? null, traces, psnr, ssim, result.seconds, now(), backend ?? null, id).changes;
       // Cancelled (or removed) by someone else while the output was being moved.
       if (!changed) throw this.notInState(id, 'finish', 'queued or running');
     } catch (err) {
