@@ -48,7 +48,7 @@ export function checkLayers() {
     const m = readFileSync(f, 'utf8').match(NODE_MODULES);
     if (m) problems.push(`${rel(f)}: renderer/ must not import the Node module ${m[1]}`);
   }
-  for (const f of files('electron', ['.ts', '.js'])) {
+  for (const f of files('electron', ['.ts', '.cts', '.mts', '.js', '.cjs'])) {
     if (WEAK.test(readFileSync(f, 'utf8'))) problems.push(`${rel(f)}: electron/ weakens window isolation`);
   }
   return problems;

@@ -1,0 +1,412 @@
+/**
+ * The app's jobs: turns SubmitRequests (image ids, σ on 0–255, preview
+ * crops) into job-service requests (file paths), follows each job to its end,
+ * and tells listeners through engine events. Every job works in its own
+ * folder of the session: the crop it read, the result it wrote, the
+ * displayable versions made on demand.
+ *
+ * Previews: a request with a crop runs unrecorded on that crop. A newer
+ * preview of the same image cancels an older one still waiting or running
+ * (the slider has moved on), and once it is done the older previews' files
+ * are removed: only the latest preview of an image is kept.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
+import { readImage, encodeImage } from '../image/io.js';
+import { addGaussianNoise } from '../image/noise.js';
+import type { DenoiseJobRequest, InpaintJobRequest, JobProgress, JobRequest, JobResult, RestoreJobResult, TrainJobRequest, TrainJobResult } from '../jobs/contract.js';
+import type { JobHandle, JobService } from '../jobs/job-service.js';
+import type { Library } from '../library/library.js';
+import { GncError } from '../util/errors.js';
+import { toApiError } from './api-errors.js';
+import { clampCrop, writeImageCrop, writeMaskCrop } from './crop.js';
+import { PREVIEW_SIDE, renderDisplay } from './display.js';
+import type {
+  BackendReport,
+  CropRect,
+  DownloadOptions,
+  ExportRequest,
+  JobInfo,
+  JobSubmitted,
+  RestoreResultSummary,
+  SavedFile,
+  SubmitRequest,
+  TrainResultSummary,
+  TrainSubmit,
+  DenoiseSubmit,
+  InpaintSubmit,
+} from './engine-api.js';
+import type { EventHub, UnnumberedEvent } from './event-hub.js';
+import type { ImageStore, ServedFile } from './image-store.js';
+import { modelSummary } from './library-views.js';
+import { encodeResult, exportResultFile, EXTENSION } from './result-export.js';
+import type { SessionDir } from './session-dir.js';
+
+/** At most this many progress events a second per job; a finished solver step always gets through. */
+const PROGRESS_INTERVAL_MS = 100;
+
+interface AppJob {
+  info: JobInfo;
+  dir: string;
+  handle?: JobHandle;
+  imageId?: string;
+  /** What the job read: the image itself or its crop. */
+  inputFile?: string;
+  resultFile?: string;
+  suggestedName?: string;
+  /** The part of the image a preview covers. */
+  crop?: CropRect;
+  files: Map<string, ServedFile>;
+  /** Gone: a newer preview replaced it, or the image was removed. */
+  expired: boolean;
+}
+
+export interface AppJobsOptions {
+  service: JobService;
+  library: Library;
+  images: ImageStore;
+  session: SessionDir;
+  events: EventHub;
+}
+
+const baseName = (name: string) => path.basename(name, path.extname(name)) || 'image';
+
+export class AppJobs {
+  readonly #o: AppJobsOptions;
+  readonly #jobs = new Map<string, AppJob>();
+  #backend: BackendReport | null = null;
+
+  constructor(options: AppJobsOptions) {
+    this.#o = options;
+  }
+
+  /** The backend the latest job ran on. */
+  get backend(): BackendReport | null {
+    return this.#backend;
+  }
+
+  list(): JobInfo[] {
+    return [...this.#jobs.values()].filter((j) => !j.expired).map((j) => j.info);
+  }
+
+  get(jobId: string): JobInfo {
+    return this.#job(jobId).info;
+  }
+
+  #job(jobId: string): AppJob {
+    const job = this.#jobs.get(jobId);
+    if (!job || job.expired) {
+      const why = job?.expired ? 'its result was replaced by a newer preview or its image was removed' : 'no such job in this session';
+      throw new GncError('not-found', `Job ${JSON.stringify(jobId)} is not available: ${why}`);
+    }
+    return job;
+  }
+
+  cancel(jobId: string): boolean {
+    const job = this.#job(jobId);
+    return job.handle ? this.#o.service.cancel(job.handle.id) : false;
+  }
+
+  async submit(request: SubmitRequest): Promise<JobSubmitted> {
+    const jobId = `job-${randomBytes(6).toString('hex')}`;
+    const dir = this.#o.session.folder('jobs', jobId);
+    const job: AppJob = {
+      info: {
+        jobId,
+        kind: request.kind,
+        status: 'queued',
+        preview: request.kind !== 'train' && request.crop !== undefined,
+        recordId: null,
+        request,
+        createdAt: new Date().toISOString(),
+        progress: null,
+        result: null,
+        error: null,
+      },
+      dir,
+      files: new Map(),
+      expired: false,
+    };
+    let jobRequest: JobRequest;
+    let record: boolean;
+    try {
+      if (request.kind === 'train') {
+        jobRequest = this.#trainRequest(request, dir);
+        record = true;
+      } else {
+        jobRequest = await this.#restoreRequest(request, job);
+        record = request.record ?? !job.info.preview;
+        if (job.info.preview) this.#supersedePreviews(job);
+      }
+    } catch (err) {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    // The service reports 'running' (and may report more) before submit() returns: hold those until 'queued' is out.
+    const held: UnnumberedEvent[] = [];
+    let ready = false;
+    const emit = (event: UnnumberedEvent) => (ready ? this.#o.events.emit(event) : held.push(event));
+    let lastProgress = 0;
+    let lastStep: number | undefined;
+    let handle: JobHandle;
+    try {
+      handle = await this.#o.service.submit(jobRequest, {
+        record,
+        onStatus: (status) => {
+          if (status !== 'running') return;
+          job.info.status = 'running';
+          emit({ type: 'running', jobId });
+        },
+        onProgress: (progress: JobProgress) => {
+          job.info.progress = progress;
+          const now = Date.now();
+          const step = progress.trace?.step;
+          if (now - lastProgress < PROGRESS_INTERVAL_MS && step === lastStep) return;
+          lastProgress = now;
+          lastStep = step;
+          emit({ type: 'progress', jobId, progress });
+        },
+      });
+    } catch (err) {
+      await fs.rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    job.handle = handle;
+    job.info.recordId = handle.recordId ?? null;
+    this.#jobs.set(jobId, job);
+    this.#o.events.emit({ type: 'queued', jobId, kind: request.kind, preview: job.info.preview, recordId: job.info.recordId });
+    ready = true;
+    for (const event of held) this.#o.events.emit(event);
+    if (record) this.#o.events.emit({ type: 'library-changed', what: request.kind === 'train' ? 'training' : 'runs' });
+    handle.result.then(
+      (result) => this.#finished(job, result),
+      (err: unknown) => this.#ended(job, err),
+    );
+    return { jobId, kind: request.kind, recordId: job.info.recordId };
+  }
+
+  async #restoreRequest(request: DenoiseSubmit | InpaintSubmit, job: AppJob): Promise<DenoiseJobRequest | InpaintJobRequest> {
+    const { images } = this.#o;
+    const image = images.get(request.imageId);
+    const mask = request.kind === 'inpaint' ? images.getMask(request.maskId, request.imageId) : undefined;
+    job.imageId = request.imageId;
+    let input = image.file;
+    let maskFile = mask?.file;
+    let crop: CropRect | undefined;
+    if (request.crop) {
+      crop = clampCrop(request.crop, image.info.width, image.info.height);
+      // Keeps the user's name, so a recorded preview (record: true) still says which photo it was.
+      input = path.join(job.dir, `${baseName(image.info.name)}-crop.${image.info.bitDepth === 32 ? 'tif' : 'png'}`);
+      await writeImageCrop(image.file, crop, input);
+      if (mask) {
+        maskFile = path.join(job.dir, 'mask-crop.png');
+        await writeMaskCrop(mask.file, image.info.width, image.info.height, crop, maskFile);
+      }
+    }
+    job.inputFile = input;
+    job.resultFile = path.join(job.dir, 'result.png');
+    job.suggestedName = `${baseName(image.info.name)}-${request.kind === 'denoise' ? 'denoised' : 'inpainted'}`;
+    job.crop = crop;
+    const common = {
+      input,
+      outputs: [job.resultFile],
+      ...(request.model !== undefined ? { model: this.#modelFile(request.model) } : {}),
+      ...(request.settings !== undefined ? { settings: request.settings } : {}),
+      ...(request.bitDepth !== undefined ? { bitDepth: request.bitDepth } : {}),
+      ...(request.traceEnergy !== undefined ? { traceEnergy: request.traceEnergy } : {}),
+      ...(request.backend !== undefined ? { backend: request.backend } : {}),
+      ...(request.scheduleId !== undefined ? { schedule: this.#o.library.schedules.get(request.scheduleId).filePath } : {}),
+    };
+    if (request.kind === 'inpaint') return { kind: 'inpaint', ...common, mask: maskFile! };
+    if (request.sigma === undefined && request.addNoise === undefined) {
+      throw new GncError('invalid-argument', 'Denoising needs the noise level: expected sigma (0–255) or addNoise (0–255) in the request');
+    }
+    return {
+      kind: 'denoise',
+      ...common,
+      ...(request.sigma !== undefined ? { sigma: request.sigma } : {}),
+      ...(request.addNoise !== undefined ? { addNoise: request.addNoise } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+    };
+  }
+
+  /**
+   * The job resolves shipped names and model files, not library ids, so a
+   * library model is passed as its file (the recorder maps it back to its id).
+   */
+  #modelFile(ref: string): string {
+    const row = this.#o.library.models.get(ref);
+    return row.shipped ? path.basename(row.filePath, '.gncm') : row.filePath;
+  }
+
+  #trainRequest(request: TrainSubmit, dir: string): TrainJobRequest {
+    return {
+      kind: 'train',
+      data: request.data,
+      out: path.join(dir, `${request.name ? request.name.replace(/[^A-Za-z0-9._-]+/g, '_') : 'trained'}.gncm`),
+      ...(request.settings !== undefined ? { settings: request.settings } : {}),
+      ...(request.backend !== undefined ? { backend: request.backend } : {}),
+    };
+  }
+
+  /** A newer preview of the same image: older ones still waiting or running are no longer wanted. */
+  #supersedePreviews(job: AppJob): void {
+    for (const other of this.#jobs.values()) {
+      if (other.info.preview && other.imageId === job.imageId && other.handle && (other.info.status === 'queued' || other.info.status === 'running')) {
+        this.#o.service.cancel(other.handle.id);
+      }
+    }
+  }
+
+  /** After a preview is done: the older previews of that image are dropped with their files. */
+  async #dropOlderPreviews(job: AppJob): Promise<void> {
+    for (const other of [...this.#jobs.values()]) {
+      if (other === job || !other.info.preview || other.imageId !== job.imageId) continue;
+      if (other.info.status === 'queued' || other.info.status === 'running') continue;
+      if (other.info.createdAt > job.info.createdAt) continue;
+      this.#jobs.delete(other.info.jobId);
+      await fs.rm(other.dir, { recursive: true, force: true });
+    }
+  }
+
+  async #finished(job: AppJob, jobResult: JobResult): Promise<void> {
+    // The app submits restorations and training only.
+    const result = jobResult as RestoreJobResult | TrainJobResult;
+    this.#backend = result.backend;
+    try {
+      job.info.result = result.kind === 'train' ? this.#trainSummary(job, result) : this.#restoreSummary(job, result);
+      job.info.status = 'done';
+      this.#o.events.emit({ type: 'done', jobId: job.info.jobId, result: job.info.result });
+    } catch (err) {
+      job.info.status = 'failed';
+      job.info.error = toApiError(err);
+      this.#o.events.emit({ type: 'failed', jobId: job.info.jobId, error: job.info.error });
+    }
+    if (job.info.recordId) this.#o.events.emit({ type: 'library-changed', what: result.kind === 'train' ? 'training' : 'runs' });
+    if (result.kind === 'train') this.#o.events.emit({ type: 'library-changed', what: 'models' });
+    if (job.info.preview) await this.#dropOlderPreviews(job);
+  }
+
+  #ended(job: AppJob, err: unknown): void {
+    const error = toApiError(err);
+    if (error.kind === 'cancelled') {
+      job.info.status = 'cancelled';
+      this.#o.events.emit({ type: 'cancelled', jobId: job.info.jobId });
+    } else {
+      job.info.status = 'failed';
+      job.info.error = error;
+      this.#o.events.emit({ type: 'failed', jobId: job.info.jobId, error });
+    }
+    if (job.info.recordId) this.#o.events.emit({ type: 'library-changed', what: job.info.kind === 'train' ? 'training' : 'runs' });
+  }
+
+  #restoreSummary(job: AppJob, r: RestoreJobResult): RestoreResultSummary {
+    const base = `/api/jobs/${job.info.jobId}/result`;
+    return {
+      kind: r.kind,
+      imageId: job.imageId!,
+      crop: job.crop ?? null,
+      width: r.width,
+      height: r.height,
+      channels: r.channels,
+      bitDepth: r.bitDepth,
+      backend: r.backend,
+      model: { name: r.model.name, id: r.model.id },
+      method: r.method,
+      steps: r.steps,
+      ...(r.schedule ? { schedule: { level: r.schedule.level, steps: r.schedule.steps } } : {}),
+      settings: r.settings,
+      ...(r.sigma !== undefined ? { sigma: r.sigma } : {}),
+      ...(r.addedNoise ? { addedNoise: r.addedNoise } : {}),
+      ...(r.missingFraction !== undefined ? { missingFraction: r.missingFraction } : {}),
+      seconds: r.seconds,
+      ...(r.psnr !== undefined ? { psnr: r.psnr } : {}),
+      ...(r.ssim !== undefined ? { ssim: r.ssim } : {}),
+      ...(r.inputPsnr !== undefined ? { inputPsnr: r.inputPsnr } : {}),
+      trace: r.trace,
+      previewUrl: `${base}/preview`,
+      displayUrl: `${base}/display`,
+      noisyUrl: r.addedNoise ? `${base}/noisy` : null,
+      suggestedName: job.suggestedName!,
+    };
+  }
+
+  #trainSummary(job: AppJob, r: TrainJobResult): TrainResultSummary {
+    const { library } = this.#o;
+    let row = library.models.find(r.id);
+    const name = job.info.request.kind === 'train' ? job.info.request.name : undefined;
+    if (row && name && row.name !== name) row = library.models.rename(row.id, name);
+    return {
+      kind: 'train',
+      model: row ? modelSummary(row) : null,
+      iterations: r.iterations,
+      seconds: r.seconds,
+      validation: r.validation,
+      backend: r.backend,
+      loss: r.loss,
+    };
+  }
+
+  #doneRestore(jobId: string): AppJob & { resultFile: string } {
+    const job = this.#job(jobId);
+    if (job.info.kind === 'train') throw new GncError('invalid-argument', `Job ${jobId} trained a model; it has no result image (its model is in the library)`);
+    if (job.info.status !== 'done' || !job.resultFile) {
+      throw new GncError('not-found', `Job ${jobId} has no result image: it is ${job.info.status}${job.info.error ? ` (${job.info.error.message})` : ''}`);
+    }
+    return job as AppJob & { resultFile: string };
+  }
+
+  /** Displayable versions of a result, made once on first request. */
+  async resultImage(jobId: string, which: 'preview' | 'display' | 'noisy'): Promise<ServedFile> {
+    const job = this.#doneRestore(jobId);
+    const cached = job.files.get(which);
+    if (cached) return cached;
+    let served: ServedFile;
+    if (which === 'noisy') served = await this.#noisy(job);
+    else {
+      const rendered = await renderDisplay(await fs.readFile(job.resultFile), `the result of job ${jobId}`, which === 'preview' ? { maxSide: PREVIEW_SIDE } : {});
+      const file = path.join(job.dir, `${which}.${rendered.mime === 'image/png' ? 'png' : 'jpg'}`);
+      await fs.writeFile(file, rendered.bytes);
+      served = { file, mime: rendered.mime };
+    }
+    job.files.set(which, served);
+    return served;
+  }
+
+  /** The synthetic noisy input, remade with the job's own noise function and seed (so it is the one the job saw). */
+  async #noisy(job: AppJob & { resultFile: string }): Promise<ServedFile> {
+    const result = job.info.result as RestoreResultSummary;
+    if (!result.addedNoise || !job.inputFile) throw new GncError('not-found', `Job ${job.info.jobId} added no synthetic noise, so there is no noisy input to show`);
+    const image = await readImage(job.inputFile);
+    const noisy = { ...image, data: addGaussianNoise(image.data, result.addedNoise.sigma / 255, result.addedNoise.seed) };
+    const png = await encodeImage({ ...noisy, icc: undefined, exif: undefined }, 'png', { bitDepth: 8 });
+    const file = path.join(job.dir, 'noisy.png');
+    await fs.writeFile(file, await sharp(png).png({ compressionLevel: 3 }).toBuffer());
+    return { file, mime: 'image/png' };
+  }
+
+  async download(jobId: string, options: DownloadOptions): Promise<{ bytes: Buffer; fileName: string; mime: string }> {
+    const job = this.#doneRestore(jobId);
+    const { bytes, format } = await encodeResult(job.resultFile, options);
+    return { bytes, fileName: `${job.suggestedName}.${EXTENSION[format]}`, mime: `image/${format}` };
+  }
+
+  async export(request: ExportRequest): Promise<SavedFile> {
+    const job = this.#doneRestore(request.jobId);
+    const { jobId: _jobId, ...rest } = request;
+    return exportResultFile(job.resultFile, rest);
+  }
+
+  /** Jobs that read an image end with it: cancelled if running, their files removed. */
+  async forgetImage(imageId: string): Promise<void> {
+    for (const job of [...this.#jobs.values()]) {
+      if (job.imageId !== imageId) continue;
+      if (job.handle && (job.info.status === 'queued' || job.info.status === 'running')) this.#o.service.cancel(job.handle.id);
+      job.expired = true;
+      this.#jobs.delete(job.info.jobId);
+      await fs.rm(job.dir, { recursive: true, force: true });
+    }
+  }
+}
