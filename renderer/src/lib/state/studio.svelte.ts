@@ -1,0 +1,328 @@
+/**
+ * The page's shared state: which engine, the open photo, the models, the
+ * current view, notices and confirmations. Components get it from context
+ * (`useStudio()`); component tests build one around a fake EngineApi.
+ */
+import { getContext, setContext } from 'svelte';
+import type { AppInfo, EngineApi, EngineEvent, ImageInfo, ModelSummary, ResourcePath, ScheduleSummary, TracePoint, UploadFile } from '../api/types.js';
+import { errorMessage } from '../api/types.js';
+import { JobTracker, type TrackedJob } from './jobs.svelte.js';
+import { methodLabel } from '../logic/format.js';
+import { RestoreState } from './restore.svelte.js';
+
+export type ViewName = 'restore' | 'compare' | 'library' | 'training';
+export type ToolName = 'denoise' | 'inpaint';
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export interface ConfirmRequest {
+  title: string;
+  message: string;
+  confirmLabel?: string;
+  cancelLabel?: string;
+  danger?: boolean;
+}
+
+/** Anything the Compare view can show: a result of this session, a library run, or the input. */
+export interface CompareItem {
+  key: string;
+  label: string;
+  imageUrl: ResourcePath;
+  trace: TracePoint[];
+  psnr?: number | null;
+  method?: string | null;
+}
+
+export function itemFromJob(job: TrackedJob, index?: number): CompareItem | null {
+  const r = job.restore;
+  if (!r) return null;
+  const psnr = r.psnr ?? null;
+  return {
+    key: `job:${job.jobId}`,
+    label: `${methodLabel(r.method)} · ${r.kind} · ${r.steps} steps${psnr != null ? ` · ${psnr.toFixed(2)} dB` : ''}${index !== undefined ? ` (#${index + 1})` : ''}`,
+    imageUrl: r.displayUrl,
+    trace: r.trace,
+    psnr,
+    method: r.method,
+  };
+}
+
+/** Trace arrays as the library stores them (step, sigma, energy, psnr, elapsed) → points. */
+export function traceFromColumns(traces: Record<string, Array<number | null>> | null | undefined): TracePoint[] {
+  if (!traces) return [];
+  const steps = traces.step ?? traces.sigma?.map((_, i) => i) ?? [];
+  const at = (k: string, i: number) => {
+    const v = traces[k]?.[i];
+    return v == null ? undefined : v;
+  };
+  return steps.map((s, i) => {
+    const p: TracePoint = { step: s ?? i, sigma: at('sigma', i) ?? Number.NaN, elapsed: at('elapsed', i) ?? Number.NaN };
+    const e = at('energy', i);
+    const q = at('psnr', i);
+    if (e !== undefined) p.energy = e;
+    if (q !== undefined) p.psnr = q;
+    return p;
+  });
+}
+
+export type Theme = 'system' | 'light' | 'dark';
+const THEME_KEY = 'gnc-studio.theme';
+
+export class Studio {
+  readonly api: EngineApi;
+  readonly jobs: JobTracker;
+  readonly restore = new RestoreState();
+  info = $state.raw<AppInfo | null>(null);
+  models = $state.raw<ModelSummary[]>([]);
+  /** Learned (VN) schedules in the library. */
+  schedules = $state.raw<ScheduleSummary[]>([]);
+  image = $state.raw<ImageInfo | null>(null);
+  view = $state<ViewName>('restore');
+  tool = $state<ToolName>('denoise');
+  notices = $state.raw<Notice[]>([]);
+  helpOpen = $state(false);
+  theme = $state<Theme>('system');
+  /** The pending confirmation, shown by ConfirmDialog. */
+  confirmation = $state.raw<(ConfirmRequest & { resolve: (ok: boolean) => void }) | null>(null);
+  /** What the Compare view shows. */
+  compareA = $state.raw<CompareItem | null>(null);
+  compareB = $state.raw<CompareItem | null>(null);
+  /** Extra items (e.g. library runs opened for comparison). */
+  extraItems = $state.raw<CompareItem[]>([]);
+  /** The export dialog's job, when open. */
+  exportJob = $state.raw<TrackedJob | null>(null);
+  /** Increases when the library changed (views re-list). */
+  libraryVersion = $state(0);
+  connected = $state(false);
+  #noticeId = 0;
+  #unsubscribe: (() => void) | null = null;
+
+  constructor(api: EngineApi, options: { pollMs?: number } = {}) {
+    this.api = api;
+    this.jobs = new JobTracker(api, options);
+  }
+
+  /** Connects to the engine's events and loads what the first screen needs. */
+  async start(): Promise<void> {
+    this.#unsubscribe = this.api.subscribe((e) => this.#onEvent(e));
+    this.theme = loadTheme();
+    try {
+      const [info, models] = await Promise.all([this.api.info(), this.api.listModels()]);
+      this.info = info;
+      this.models = models;
+      this.connected = true;
+      void this.refreshSchedules();
+      const model = this.defaultModel;
+      this.restore.useModel(model, 'denoise');
+      this.restore.useModel(model, 'inpaint');
+    } catch (err) {
+      this.error(`Could not reach the engine: ${errorMessage(err)}`);
+    }
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    this.jobs.dispose();
+  }
+
+  #onEvent(event: EngineEvent): void {
+    if (event.type === 'hello') this.connected = true;
+    if (event.type === 'library-changed') {
+      this.libraryVersion++;
+      if (event.what === 'models') void this.refreshModels();
+      if (event.what === 'schedules') void this.refreshSchedules();
+    }
+    this.jobs.handle(event);
+    // The backend is known once a job ran: refresh what the status line shows.
+    if (event.type === 'done' && !(event.result.kind !== 'train' && event.result.crop)) void this.#refreshInfo();
+  }
+
+  async #refreshInfo(): Promise<void> {
+    try {
+      this.info = await this.api.info();
+    } catch {
+      // keep what we had
+    }
+  }
+
+  async refreshModels(): Promise<void> {
+    try {
+      this.models = await this.api.listModels();
+    } catch (err) {
+      this.error(`Could not list the models: ${errorMessage(err)}`);
+    }
+  }
+
+  async refreshSchedules(): Promise<void> {
+    try {
+      this.schedules = await this.api.listSchedules();
+    } catch {
+      this.schedules = [];
+    }
+  }
+
+  /** The learned schedules for a model and task (what method 'vn' can use). */
+  schedulesFor(modelId: string | undefined, task: 'denoise' | 'inpaint'): ScheduleSummary[] {
+    const id = modelId ?? this.defaultModel?.id;
+    return this.schedules.filter((s) => s.task === task && s.modelId === id);
+  }
+
+  get defaultModel(): ModelSummary | undefined {
+    return this.models.find((m) => m.isDefault) ?? this.models[0];
+  }
+
+  // ---- photos -------------------------------------------------------------------
+
+  /** Sends a photo to the engine and makes it the open one; the engine's error is shown as it is. */
+  async openFile(file: File | UploadFile): Promise<ImageInfo | null> {
+    try {
+      const upload: UploadFile = isUpload(file) ? file : { name: file.name, bytes: await readBytes(file) };
+      if (!upload.bytes.length) throw new Error(`“${upload.name}” is empty.`);
+      const limit = this.info?.limits.maxUploadBytes;
+      if (limit && upload.bytes.length > limit) throw new Error(`“${upload.name}” is ${Math.round(upload.bytes.length / 1e6)} MB; the largest photo the app takes is ${Math.round(limit / 1e6)} MB.`);
+      const info = await this.api.uploadImage(upload);
+      this.setImage(info);
+      return info;
+    } catch (err) {
+      this.error(`Could not open ${'name' in file ? `“${file.name}”` : 'the photo'}: ${errorMessage(err)}`);
+      return null;
+    }
+  }
+
+  async openPath(path: string): Promise<ImageInfo | null> {
+    try {
+      const info = await this.api.openImagePath({ path });
+      this.setImage(info);
+      return info;
+    } catch (err) {
+      this.error(`Could not open ${path}: ${errorMessage(err)}`);
+      return null;
+    }
+  }
+
+  setImage(info: ImageInfo): void {
+    this.image = info;
+    this.restore.resetForImage(info.width, info.height);
+    this.view = 'restore';
+  }
+
+  // ---- notices and confirmations -------------------------------------------------
+
+  error(text: string): void {
+    this.#notice('error', text);
+  }
+
+  notify(text: string): void {
+    this.#notice('info', text);
+  }
+
+  #notice(kind: Notice['kind'], text: string): void {
+    const id = ++this.#noticeId;
+    this.notices = [...this.notices.slice(-4), { id, kind, text }];
+    if (kind === 'info' && typeof setTimeout === 'function') setTimeout(() => this.dismiss(id), 6000);
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  /** Asks the user; resolves true when confirmed. */
+  confirm(request: ConfirmRequest): Promise<boolean> {
+    this.confirmation?.resolve(false);
+    return new Promise((resolve) => {
+      this.confirmation = {
+        ...request,
+        resolve: (ok) => {
+          this.confirmation = null;
+          resolve(ok);
+        },
+      };
+    });
+  }
+
+  // ---- compare ----------------------------------------------------------------------
+
+  /** Everything that can be compared now. */
+  get compareItems(): CompareItem[] {
+    const items: CompareItem[] = [];
+    if (this.image) items.push({ key: `image:${this.image.imageId}`, label: `Input · ${this.image.name}`, imageUrl: this.image.displayUrl, trace: [] });
+    this.jobs.results.forEach((job, i) => {
+      const r = job.restore;
+      if (r?.noisyUrl) items.push({ key: `noisy:${job.jobId}`, label: `Noisy input (σ ${r.addedNoise?.sigma ?? '?'}) (#${i + 1})`, imageUrl: r.noisyUrl, trace: [], psnr: r.inputPsnr ?? null });
+      const item = itemFromJob(job, i);
+      if (item) items.push(item);
+    });
+    for (const extra of this.extraItems) if (!items.some((i) => i.key === extra.key)) items.push(extra);
+    return items;
+  }
+
+  compare(a: CompareItem | null, b: CompareItem | null): void {
+    for (const item of [a, b]) if (item && !this.compareItems.some((i) => i.key === item.key)) this.extraItems = [...this.extraItems, item];
+    this.compareA = a;
+    this.compareB = b;
+    this.view = 'compare';
+  }
+
+  // ---- theme ---------------------------------------------------------------------------
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+    try {
+      localStorage.setItem(THEME_KEY, theme);
+    } catch {
+      // private mode: the choice lasts for this page only
+    }
+  }
+
+  /** The theme actually shown, resolving "system" with prefers-color-scheme. */
+  effectiveTheme(prefersDark: boolean): 'light' | 'dark' {
+    return this.theme === 'system' ? (prefersDark ? 'dark' : 'light') : this.theme;
+  }
+}
+
+/** A file's bytes (FileReader where Blob.arrayBuffer is missing, as in older engines and jsdom). */
+export function readBytes(file: Blob): Promise<Uint8Array> {
+  if (typeof file.arrayBuffer === 'function') return file.arrayBuffer().then((b) => new Uint8Array(b));
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(new Uint8Array(reader.result as ArrayBuffer));
+    reader.onerror = () => reject(reader.error ?? new Error('the file could not be read'));
+    reader.readAsArrayBuffer(file);
+  });
+}
+
+function isUpload(file: File | UploadFile): file is UploadFile {
+  return (file as UploadFile).bytes instanceof Uint8Array;
+}
+
+function loadTheme(): Theme {
+  try {
+    const v = localStorage.getItem(THEME_KEY);
+    if (v === 'light' || v === 'dark' || v === 'system') return v;
+  } catch {
+    // no storage
+  }
+  return 'system';
+}
+
+const KEY = Symbol('studio');
+
+export function provideStudio(studio: Studio): Studio {
+  setContext(KEY, studio);
+  return studio;
+}
+
+/** The context entry for a Studio (mount/render options `context`), for tests and embedding. */
+export function studioContext(studio: Studio): Map<symbol, Studio> {
+  return new Map([[KEY, studio]]);
+}
+
+export function useStudio(): Studio {
+  const studio = getContext<Studio | undefined>(KEY);
+  if (!studio) throw new Error('useStudio(): no Studio in context (wrap the component in <App> or provide one in the test)');
+  return studio;
+}
