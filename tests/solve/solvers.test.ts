@@ -85,7 +85,7 @@ describe('solvers with the starter prior', () => {
   const clean = testImage(size);
   beforeAll(async () => {
     await useBackend('wasm');
-    const m = await resolveModel();
+    const m = await resolveModel('starter-dct-gsm');
     prior = new FoEPrior(m.architecture, m.parameters);
   });
 
