@@ -60,9 +60,9 @@ function listRows(lib: Library, kind: Kind, limit: number | undefined): { header
       const rows = lib.schedules.list();
       const names = new Map(lib.models.list().map((m) => [m.id, m.name]));
       return {
-        headers: ['ID', 'MODEL', 'TASK', 'LEVEL', 'STEPS', 'ADDED'],
+        headers: ['ID', 'MODEL', 'TASK', 'LEVEL', 'STEPS', 'SHIPPED', 'ADDED'],
         rows,
-        cells: rows.map((s) => [s.id, names.get(s.modelId) ?? short(s.modelId), s.task, s.level, s.steps, day(s.createdAt)]),
+        cells: rows.map((s) => [s.id, names.get(s.modelId) ?? short(s.modelId), s.task, s.level, s.steps, s.shipped ? 'yes' : 'no', day(s.createdAt)]),
       };
     }
     case 'runs': {
@@ -186,7 +186,7 @@ export function addLibraryCommand(program: Command): void {
 
   library
     .command('rm <ref>')
-    .description('Remove a model (not a shipped one) with its schedules, or a schedule, run, training run or experiment')
+    .description('Remove a model (not a shipped one) with its schedules, or a schedule (not a shipped one), run, training run or experiment')
     .option('--kind <kind>', `look only among ${KINDS.join(', ')}`, parseChoice('--kind', KINDS))
     .action((ref: string, o: { kind?: Kind }, cmd: Command) =>
       withLibrary(cmd, (lib) => {

@@ -3,8 +3,8 @@
  * behind, and with `fix` repairs what can be repaired safely:
  *
  *   stale-run        a run or training run 'running' under a pid that is gone → failed ('interrupted')
- *   missing-file     a row whose file is gone → row dropped (shipped models excepted: they are
- *                    re-registered from resources on open); a missing thumbnail or input copy
+ *   missing-file     a row whose file is gone → row dropped (shipped models and schedules excepted:
+ *                    they follow resources/ on open); a missing thumbnail or input copy
  *                    only clears that column
  *   checksum         a file whose content no longer matches its row (reported, never "fixed":
  *                    which side is right is the user's call)
@@ -41,7 +41,7 @@ interface FileRef {
   column: 'file_path' | 'output_path' | 'thumb_path' | 'input_path';
   stored: string;
   sha256: string | null;
-  /** Shipped models are not the library's to drop. */
+  /** Shipped models and schedules are not the library's to drop: they follow resources/ on open. */
   shipped: boolean;
 }
 
@@ -50,8 +50,8 @@ function fileRefs(ctx: LibraryContext): FileRef[] {
   for (const m of ctx.sql('SELECT id, name, file_path, file_sha256, shipped FROM models').all() as Array<{ id: string; name: string; file_path: string; file_sha256: string; shipped: number }>) {
     refs.push({ owner: `model ${m.name} (${m.id.slice(0, 12)})`, table: 'models', id: m.id, column: 'file_path', stored: m.file_path, sha256: m.file_sha256, shipped: m.shipped === 1 });
   }
-  for (const s of ctx.sql('SELECT id, file_path, file_sha256 FROM schedules').all() as Array<{ id: string; file_path: string; file_sha256: string }>) {
-    refs.push({ owner: `schedule ${s.id}`, table: 'schedules', id: s.id, column: 'file_path', stored: s.file_path, sha256: s.file_sha256, shipped: false });
+  for (const s of ctx.sql('SELECT id, file_path, file_sha256, shipped FROM schedules').all() as Array<{ id: string; file_path: string; file_sha256: string; shipped: number }>) {
+    refs.push({ owner: `schedule ${s.id}`, table: 'schedules', id: s.id, column: 'file_path', stored: s.file_path, sha256: s.file_sha256, shipped: s.shipped === 1 });
   }
   const runs = ctx.sql('SELECT id, output_path, output_sha256, thumb_path, input_path, input_sha256 FROM runs').all() as Array<{
     id: string;
@@ -115,7 +115,7 @@ async function fileProblems(ctx: LibraryContext, fix: boolean): Promise<Problem[
       problems.push({
         kind: 'missing-file',
         what: ref.owner,
-        detail: `${file} does not exist${ref.shipped ? ' (a shipped model: reinstall GNC Studio)' : fixed ? `; ${action}` : ''}`,
+        detail: `${file} does not exist${ref.shipped ? ` (a shipped ${ref.table === 'models' ? 'model' : 'schedule'}: reinstall GNC Studio)` : fixed ? `; ${action}` : ''}`,
         fixed,
       });
       continue;

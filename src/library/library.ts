@@ -1,7 +1,8 @@
 /**
  * The model-and-experiment library: one SQLite database (better-sqlite3) and
  * the files it manages beside it in library-files/. Opening it applies any
- * pending schema migrations and registers the shipped priors.
+ * pending schema migrations and registers the shipped priors and their
+ * learned schedules.
  *
  * Several processes may open one library at once (the app, its workers, the
  * CLI): WAL lets readers run while one writer commits, busy_timeout makes a
@@ -22,6 +23,7 @@ import { ModelsRepo } from './models-repo.js';
 import { RunsRepo, type RunInput } from './runs-repo.js';
 import { SchedulesRepo } from './schedules-repo.js';
 import { registerShippedModels } from './shipped.js';
+import { registerShippedSchedules } from './shipped-schedules.js';
 import { TrainingRepo } from './training-repo.js';
 
 export const LIBRARY_FILE = 'library.sqlite';
@@ -30,10 +32,12 @@ export interface OpenLibraryOptions {
   /** The database file; default GNC_LIBRARY, else <user data folder>/library.sqlite. */
   path?: string;
   env?: NodeJS.ProcessEnv;
-  /** Register the shipped priors (default true). */
+  /** Register the shipped priors and schedules (default true). */
   registerShipped?: boolean;
   /** Where the shipped priors are (default resources/models); for tests. */
   shippedDir?: string;
+  /** Where the shipped schedules are (default resources/schedules); for tests. */
+  shippedSchedulesDir?: string;
 }
 
 export interface Library extends LibraryContext {
@@ -91,13 +95,18 @@ export function openLibrary(options: OpenLibraryOptions = {}): Library {
     for (const kind of MANAGED_KINDS) mkdirSync(ctx.folders[kind], { recursive: true });
     claimFilesFolder(ctx, file);
     const models = new ModelsRepo(ctx);
-    if (options.registerShipped ?? true) registerShippedModels(ctx, models, options.shippedDir);
+    const schedules = new SchedulesRepo(ctx, models);
+    if (options.registerShipped ?? true) {
+      registerShippedModels(ctx, models, options.shippedDir);
+      // After the models: a schedule row needs its model's row.
+      registerShippedSchedules(ctx, schedules, options.shippedSchedulesDir);
+    }
     return {
       ...ctx,
       path: file,
       schemaVersion: schemaVersion(db),
       models,
-      schedules: new SchedulesRepo(ctx, models),
+      schedules,
       experiments: new ExperimentsRepo(ctx),
       runs: new RunsRepo(ctx, models),
       training: new TrainingRepo(ctx, models),

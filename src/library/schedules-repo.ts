@@ -2,7 +2,9 @@
  * Learned schedules (VN step sizes and noise levels for one model, task and
  * level). Their file format belongs to the solver, not the library: a
  * schedule is an opaque file copied into library-files/schedules/<id><ext>
- * before its row is committed and deleted after its row is gone.
+ * before its row is committed and deleted after its row is gone. Shipped
+ * schedules (shipped-schedules.ts) are the exception: referenced in
+ * resources/schedules where they lie, flagged shipped, never removed here.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +28,8 @@ export interface ScheduleRow {
   filePath: string;
   fileSha256: string;
   figures: JsonObject | null;
+  /** Comes with GNC Studio (resources/schedules): not the user's to remove. */
+  shipped: boolean;
   createdAt: string;
 }
 
@@ -47,6 +51,7 @@ interface ScheduleRecord {
   file_path: string;
   file_sha256: string;
   figures: string | null;
+  shipped: number;
   created_at: string;
 }
 
@@ -79,6 +84,7 @@ export class SchedulesRepo {
       filePath: absolutePath(this.ctx, r.file_path),
       fileSha256: r.file_sha256,
       figures: parseColumn(`schedules row ${r.id} column figures`, r.figures, isPlainObject, 'a JSON object'),
+      shipped: r.shipped === 1,
       createdAt: r.created_at,
     };
   }
@@ -130,15 +136,34 @@ export class SchedulesRepo {
     return this.byId(id)!;
   }
 
-  /** Inserts a row for a file already in place (add() and bundle import). */
-  insert(s: { id: string; modelId: string; task: Task; level: number; steps: number; file: string; sha256: string; figures: string | null; createdAt?: string }): void {
-    this.ctx.sql(`INSERT INTO schedules (id, model_id, task, level, steps, file_path, file_sha256, figures, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(s.id, s.modelId, s.task, s.level, s.steps, storedPath(this.ctx, s.file), s.sha256, s.figures, s.createdAt ?? now());
+  /** Inserts a row for a file already in place (add(), bundle import and shipped-schedule registration). */
+  insert(s: {
+    id: string;
+    modelId: string;
+    task: Task;
+    level: number;
+    steps: number;
+    file: string;
+    sha256: string;
+    figures: string | null;
+    shipped?: boolean;
+    createdAt?: string;
+  }): void {
+    this.ctx.sql(`INSERT INTO schedules (id, model_id, task, level, steps, file_path, file_sha256, figures, shipped, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(s.id, s.modelId, s.task, s.level, s.steps, storedPath(this.ctx, s.file), s.sha256, s.figures, s.shipped ? 1 : 0, s.createdAt ?? now());
+  }
+
+  /** Ids of the models that have at least one schedule (what method 'vn' needs). */
+  modelIds(): Set<string> {
+    return new Set(this.ctx.value('SELECT DISTINCT model_id FROM schedules').all() as string[]);
   }
 
   remove(ref: string): ScheduleRow {
     const row = this.get(ref);
+    if (row.shipped) {
+      throw new GncError('library', `Schedule ${row.id} (${row.task}, level ${row.level}) is a shipped schedule: it comes with GNC Studio (${row.filePath}) and cannot be removed`);
+    }
     this.ctx.sql('DELETE FROM schedules WHERE id = ?').run(row.id);
     if (isManaged(this.ctx, row.filePath)) removeFileQuietly(row.filePath);
     return row;

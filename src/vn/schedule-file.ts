@@ -106,8 +106,17 @@ export function shippedSchedules(modelId: string, task: 'denoise' | 'inpaint', d
 }
 
 /**
- * The shipped schedule nearest to a level (in log σ for noise, linearly for
- * missing ratios), or a clear error naming what exists.
+ * How far a schedule learned at `learned` is from the level asked for: in log
+ * σ for noise (25 is as far from 50 as from 12.5), linearly for missing
+ * fractions. Shared with the app, which picks among library schedules.
+ */
+export function levelDistance(task: 'denoise' | 'inpaint', learned: number, wanted: number): number {
+  return task === 'denoise' ? Math.abs(Math.log(learned) - Math.log(wanted)) : Math.abs(learned - wanted);
+}
+
+/**
+ * The shipped schedule nearest to a level (levelDistance), or a clear error
+ * naming what exists.
  */
 export function pickSchedule(
   model: { id: string; name: string },
@@ -122,6 +131,6 @@ export function pickSchedule(
       `No learned VN schedule for ${task} ships with the model ${model.name}; learn one with \`gnc learn-schedule --model ${model.name} --task ${task} …\` and pass it with --schedule, or use --method gnc`,
     );
   }
-  const distance = (l: number) => (task === 'denoise' ? Math.abs(Math.log(l) - Math.log(level)) : Math.abs(l - level));
+  const distance = (l: number) => levelDistance(task, l, level);
   return candidates.reduce((best, c) => (distance(c.schedule.level) < distance(best.schedule.level) ? c : best));
 }

@@ -81,7 +81,8 @@ describe('library migrations', () => {
           const m = lib.models.get('old-model');
           expect(m).toMatchObject({ id: MODEL_ID, settings: { lr: 0.1 }, iterations: 42, notes: 'kept', tags: [], shipped: false });
           expect(lib.models.tag(MODEL_ID.slice(0, 8), ['migrated']).tags).toEqual(['migrated']);
-          expect(lib.schedules.list({ modelId: MODEL_ID })).toHaveLength(1);
+          // Rows from before version 3 are the user's own (shipped = 0) and stay removable.
+          expect(lib.schedules.list({ modelId: MODEL_ID })).toMatchObject([{ id: '5c4ed01e00000001', task: 'denoise', level: 25, steps: 8, shipped: false }]);
           expect(lib.experiments.get('e0e0e0e0e0e0e0e0').runs).toBe(1);
           expect(lib.runs.get('7a7a7a7a7a7a7a7a')).toMatchObject({ status: 'done', psnr: 30.5, params: { sigma: 25, seed: 3 }, modelId: MODEL_ID });
           expect(lib.training.get('7b7b7b7b').lossCurve).toEqual([{ iteration: 1, loss: 0.5 }]);

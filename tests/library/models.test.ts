@@ -242,7 +242,8 @@ describe('models.add and friends', () => {
     await expect(lib.schedules.add(f, { model: 'tiny-0', task: 'inpaint', level: 80, steps: 3 })).rejects.toMatchObject({ kind: 'invalid-argument', message: expect.stringContaining('missing fraction') });
     await expect(lib.schedules.add(f, { model: 'nope', task: 'denoise', level: 25, steps: 3 })).rejects.toMatchObject({ kind: 'unknown-model' });
     const s = await lib.schedules.add(f, { model: 'tiny-0', task: 'inpaint', level: 0.8, steps: 5 });
-    expect(lib.schedules.list({ task: 'inpaint' }).map((x) => x.id)).toEqual([s.id]);
+    // Filtered by model too: the shipped schedules (of the shipped models) are in this library as well.
+    expect(lib.schedules.list({ task: 'inpaint', modelId: s.modelId }).map((x) => x.id)).toEqual([s.id]);
     lib.schedules.remove(s.id);
     expect(existsSync(s.filePath)).toBe(false);
     expect(thrown(() => lib.schedules.get(s.id)).kind).toBe('not-found');

@@ -5,5 +5,6 @@
 import type { Migration } from '../migrate.js';
 import { migration001 } from './001-initial.js';
 import { migration002 } from './002-tags-and-indices.js';
+import { migration003 } from './003-shipped-schedules.js';
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
