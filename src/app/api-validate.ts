@@ -111,6 +111,7 @@ const restoreCommon: Record<string, Check> = {
   backend: oneOf(...BACKENDS),
   record: flag,
   scheduleId: id,
+  cleanImageId: id,
 };
 const submitChecks: Record<string, Check> = {
   denoise: object({ ...restoreCommon, kind: oneOf('denoise'), sigma, addNoise: sigma, seed: integer(0, 2 ** 31) }, ['imageId']),

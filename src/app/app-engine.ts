@@ -17,6 +17,7 @@ import { exportBundle, importBundle, PACK_EXTENSION } from '../library/bundle.js
 import { checkLibrary } from '../library/check.js';
 import { LibraryJobRecorder } from '../library/job-recorder.js';
 import { openLibrary, type Library } from '../library/library.js';
+import type { ModelRow } from '../library/models-repo.js';
 import { safeFileName } from '../library/files.js';
 import { JobService } from '../jobs/job-service.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
@@ -179,16 +180,22 @@ export class AppEngine implements Api.EngineCalls {
     };
   }
 
+  /** A model as the app shows it; its 'vn' method depends on the library's schedules. */
+  #summary(row: ModelRow): Api.ModelSummary {
+    return modelSummary(row, this.library.schedules.modelIds());
+  }
+
   async listModels(): Promise<Api.ModelSummary[]> {
-    return this.library.models.list().map(modelSummary);
+    const scheduled = this.library.schedules.modelIds();
+    return this.library.models.list().map((row) => modelSummary(row, scheduled));
   }
 
   async getModel(id: string): Promise<Api.ModelSummary> {
-    return modelSummary(this.library.models.get(id));
+    return this.#summary(this.library.models.get(id));
   }
 
   async removeModel(id: string): Promise<Api.ModelSummary> {
-    const summary = modelSummary(this.library.models.get(id));
+    const summary = this.#summary(this.library.models.get(id));
     this.library.models.remove(id);
     this.events.emit({ type: 'library-changed', what: 'models' });
     return summary;
@@ -197,7 +204,7 @@ export class AppEngine implements Api.EngineCalls {
   async tagModel(id: string, change: Api.TagChange): Promise<Api.ModelSummary> {
     const row = this.library.models.tag(id, change.add ?? [], change.remove ?? []);
     this.events.emit({ type: 'library-changed', what: 'models' });
-    return modelSummary(row);
+    return this.#summary(row);
   }
 
   async exportModelBundle(id: string, request: Api.SavePathRequest): Promise<Api.SavedFile> {
@@ -239,7 +246,7 @@ export class AppEngine implements Api.EngineCalls {
     const result = await importBundle(this.library, file);
     this.events.emit({ type: 'library-changed', what: 'models' });
     if (result.schedules) this.events.emit({ type: 'library-changed', what: 'schedules' });
-    return { model: modelSummary(result.model), added: result.added, schedules: result.schedules, message: result.message };
+    return { model: this.#summary(result.model), added: result.added, schedules: result.schedules, message: result.message };
   }
 
   // ─── images
@@ -373,6 +380,8 @@ export class AppEngine implements Api.EngineCalls {
   async removeSchedule(id: string): Promise<Api.ScheduleSummary> {
     const row = this.library.schedules.remove(id);
     this.events.emit({ type: 'library-changed', what: 'schedules' });
+    // The model may have lost its last schedule, and with it method 'vn'.
+    this.events.emit({ type: 'library-changed', what: 'models' });
     return scheduleSummary(this.library, row);
   }
 

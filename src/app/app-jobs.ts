@@ -43,6 +43,7 @@ import type { ImageStore, ServedFile } from './image-store.js';
 import { modelSummary } from './library-views.js';
 import { encodeResult, exportResultFile, EXTENSION } from './result-export.js';
 import type { SessionDir } from './session-dir.js';
+import { vnScheduleFile } from './vn-schedule.js';
 
 /** At most this many progress events a second per job; a finished solver step always gets through. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -205,6 +206,15 @@ export class AppJobs {
         await writeMaskCrop(mask.file, image.info.width, image.info.height, crop, maskFile);
       }
     }
+    const clean = request.cleanImageId !== undefined ? await this.#cleanReference(request, job, crop) : undefined;
+    const schedule = vnScheduleFile(this.#o.library, {
+      kind: request.kind,
+      method: request.settings?.method,
+      model: request.model,
+      scheduleId: request.scheduleId,
+      // For a crop the job measures the crop's own missing fraction; the whole mask's is close enough to choose by.
+      level: request.kind === 'denoise' ? (request.sigma ?? request.addNoise) : mask!.info.fillFraction,
+    });
     job.inputFile = input;
     job.resultFile = path.join(job.dir, 'result.png');
     job.suggestedName = `${baseName(image.info.name)}-${request.kind === 'denoise' ? 'denoised' : 'inpainted'}`;
@@ -217,7 +227,8 @@ export class AppJobs {
       ...(request.bitDepth !== undefined ? { bitDepth: request.bitDepth } : {}),
       ...(request.traceEnergy !== undefined ? { traceEnergy: request.traceEnergy } : {}),
       ...(request.backend !== undefined ? { backend: request.backend } : {}),
-      ...(request.scheduleId !== undefined ? { schedule: this.#o.library.schedules.get(request.scheduleId).filePath } : {}),
+      ...(schedule !== undefined ? { schedule } : {}),
+      ...(clean !== undefined ? { clean } : {}),
     };
     if (request.kind === 'inpaint') return { kind: 'inpaint', ...common, mask: maskFile! };
     if (request.sigma === undefined && request.addNoise === undefined) {
@@ -230,6 +241,27 @@ export class AppJobs {
       ...(request.addNoise !== undefined ? { addNoise: request.addNoise } : {}),
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
     };
+  }
+
+  /**
+   * The clean reference's file for the job (cropped like the input for a
+   * preview), after checking it can be compared with the photo pixel by pixel.
+   */
+  async #cleanReference(request: DenoiseSubmit | InpaintSubmit, job: AppJob, crop: CropRect | undefined): Promise<string> {
+    if (request.kind === 'denoise' && request.addNoise !== undefined) {
+      throw new GncError('invalid-argument', 'addNoise already makes the photo itself the clean reference; leave out cleanImageId or addNoise');
+    }
+    const image = this.#o.images.get(request.imageId).info;
+    const clean = this.#o.images.get(request.cleanImageId!);
+    const c = clean.info;
+    if (c.width !== image.width || c.height !== image.height || c.channels !== image.channels) {
+      const shape = (i: { width: number; height: number; channels: number }) => `${i.width}×${i.height} ${i.channels === 1 ? 'grey' : 'colour'}`;
+      throw new GncError('invalid-argument', `The clean reference ${c.name} is ${shape(c)} but the photo ${image.name} is ${shape(image)}; expected a reference of the same size and colour`);
+    }
+    if (!crop) return clean.file;
+    const file = path.join(job.dir, `clean-crop.${c.bitDepth === 32 ? 'tif' : 'png'}`);
+    await writeImageCrop(clean.file, crop, file);
+    return file;
   }
 
   /**
@@ -340,7 +372,7 @@ export class AppJobs {
     if (row && name && row.name !== name) row = library.models.rename(row.id, name);
     return {
       kind: 'train',
-      model: row ? modelSummary(row) : null,
+      model: row ? modelSummary(row, library.schedules.modelIds()) : null,
       iterations: r.iterations,
       seconds: r.seconds,
       validation: r.validation,

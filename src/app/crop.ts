@@ -4,8 +4,9 @@
  * written losslessly at the image's own bit depth, with its ICC profile, so
  * the preview computes on exactly the pixels the full run would.
  *
- * The last decoded image is kept in memory: slider previews crop the same
- * photo again and again, and decoding a large photo is the slow part.
+ * The last two decoded images are kept in memory: slider previews crop the
+ * same photo (and its clean reference, when there is one) again and again,
+ * and decoding a large photo is the slow part.
  */
 import { decodeImage, readMask, writeImage } from '../image/io.js';
 import type { DecodedImage } from '../image/types.js';
@@ -15,14 +16,16 @@ import type { CropRect } from './engine-api.js';
 
 const MIN_SIDE = 8;
 
-let cached: { file: string; mtimeMs: number; image: DecodedImage } | undefined;
+const CACHED = 2;
+/** Most recently used first. */
+let cached: Array<{ file: string; mtimeMs: number; image: DecodedImage }> = [];
 
 async function decodeCached(file: string): Promise<DecodedImage> {
   const { mtimeMs } = await fs.stat(file);
-  if (cached?.file === file && cached.mtimeMs === mtimeMs) return cached.image;
-  const image = await decodeImage(await fs.readFile(file), {}, file);
-  cached = { file, mtimeMs, image };
-  return image;
+  const hit = cached.find((c) => c.file === file && c.mtimeMs === mtimeMs);
+  const entry = hit ?? { file, mtimeMs, image: await decodeImage(await fs.readFile(file), {}, file) };
+  cached = [entry, ...cached.filter((c) => c !== entry && c.file !== file)].slice(0, CACHED);
+  return entry.image;
 }
 
 /** The part of `crop` inside a width×height image; an error when too little of it is. */

@@ -138,6 +138,9 @@ export interface ApiErrorBody {
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
+/** The solvers: GNC flow on a predefined schedule, joint optimisation over image and σ, a learned VN schedule. */
+export type SolverMethod = 'gnc' | 'joint' | 'vn';
+
 /** Solver settings as the user sets them; σ values on the 0–255 scale. */
 export interface SolverSettings {
   /** vn: a learned schedule (the one nearest the noise level, or RestoreSubmit `scheduleId`); steps and σ then come from it. */
@@ -253,6 +256,13 @@ export interface ModelSummary {
   sigmaRange: [number, number] | null;
   /** Solver settings the model recommends per task (fallbacks filled in), σ on 0–255. */
   defaults: { denoise: Required<SolverSettings>; inpaint: Required<SolverSettings> };
+  /**
+   * The methods this model can run: 'gnc' always; 'joint' unless it was
+   * trained without the t-term of the loss (metadata training.settings.alpha
+   * = 0: its energy says nothing along σ); 'vn' when the library holds a
+   * learned schedule for it (see ScheduleSummary for which tasks and levels).
+   */
+  methods: SolverMethod[];
   tags: string[];
   notes: string;
   iterations: number | null;
@@ -324,6 +334,8 @@ export interface ScheduleSummary {
   level: number;
   steps: number;
   figures: Record<string, unknown> | null;
+  /** Comes with GNC Studio: cannot be removed. */
+  shipped: boolean;
   createdAt: string;
 }
 
@@ -425,8 +437,18 @@ interface RestoreSubmitCommon {
   backend?: BackendChoice;
   /** Record the run in the library (default: true unless crop is set). */
   record?: boolean;
-  /** Library schedule id for method 'vn' (default: the shipped schedule nearest the level). */
+  /**
+   * Library schedule id for method 'vn': it must be for this task and model.
+   * Default: the shipped schedule nearest the level, else the library's
+   * nearest for the model and task.
+   */
   scheduleId?: string;
+  /**
+   * A clean reference photo (from uploadImage/openImagePath, same size as
+   * the image): PSNR and SSIM are then reported per step and for the result.
+   * Not with addNoise, which already makes the photo itself the reference.
+   */
+  cleanImageId?: string;
 }
 
 export interface DenoiseSubmit extends RestoreSubmitCommon {

@@ -13,7 +13,7 @@ import type { RunRow } from '../library/runs-repo.js';
 import type { ScheduleRow } from '../library/schedules-repo.js';
 import type { TrainingRow } from '../library/training-repo.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
-import type { ApiError, ApiErrorKind, ModelSummary, RunDetail, RunSummary, ScheduleSummary, SolverSettings, TrainingDetail, TrainingSummary } from './engine-api.js';
+import type { ApiError, ApiErrorKind, ModelSummary, RunDetail, RunSummary, ScheduleSummary, SolverMethod, SolverSettings, TrainingDetail, TrainingSummary } from './engine-api.js';
 import { isApiErrorKind } from './api-errors.js';
 
 /**
@@ -73,7 +73,19 @@ function metadataOf(row: ModelRow): Json {
   return metadata;
 }
 
-export function modelSummary(row: ModelRow): ModelSummary {
+/**
+ * What the model can run. The joint rule is restore.ts checkMethodFits's
+ * (which refuses joint for alpha = 0 at run time); stating it here lets the
+ * app disable the choice instead of failing after the user pressed Run.
+ */
+export function modelMethods(metadata: Json, hasSchedule: boolean): SolverMethod[] {
+  const training = isObject(metadata.training) ? metadata.training : {};
+  const alpha = isObject(training.settings) ? training.settings.alpha : undefined;
+  return ['gnc', ...(alpha === 0 ? [] : ['joint' as const]), ...(hasSchedule ? ['vn' as const] : [])];
+}
+
+/** `scheduled`: ids of the models the library holds a schedule for (SchedulesRepo.modelIds()). */
+export function modelSummary(row: ModelRow, scheduled: ReadonlySet<string>): ModelSummary {
   const metadata = metadataOf(row);
   return {
     id: row.id,
@@ -83,6 +95,7 @@ export function modelSummary(row: ModelRow): ModelSummary {
     isDefault: row.shipped && row.name === DEFAULT_MODEL,
     ...architectureFacts(row.architecture),
     defaults: { denoise: taskDefaults(metadata, 'denoise'), inpaint: taskDefaults(metadata, 'inpaint') },
+    methods: modelMethods(metadata, scheduled.has(row.id)),
     tags: row.tags,
     notes: row.notes,
     iterations: row.iterations,
@@ -148,6 +161,7 @@ export function scheduleSummary(lib: Library, s: ScheduleRow): ScheduleSummary {
     level: s.level,
     steps: s.steps,
     figures: s.figures,
+    shipped: s.shipped,
     createdAt: s.createdAt,
   };
 }

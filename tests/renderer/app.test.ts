@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import App from '../../renderer/src/App.svelte';
 import { EngineError } from '../../renderer/src/lib/api/types.js';
-import { FakeApi, restoreResult } from './fake-api.js';
+import { FakeApi, imageInfo, MODEL, restoreResult } from './fake-api.js';
 
 async function openPhoto(api: FakeApi, container: HTMLElement, name = 'photo.png') {
   const input = container.querySelector('input[data-testid="open-file"]') as HTMLInputElement;
@@ -94,6 +94,26 @@ describe('App', () => {
     await screen.findByTestId('result-summary');
     expect(screen.getByTestId('result-image')).toBeTruthy();
     expect(screen.getByText('30.50 dB')).toBeTruthy();
+  });
+
+  it('the denoise panel offers only the methods the model can run, and sends a clean reference with the run', async () => {
+    const api = new FakeApi();
+    api.handlers.listModels = () => [{ ...MODEL, methods: ['gnc', 'vn'] }];
+    api.handlers.listSchedules = () => [{ id: 's25', modelId: MODEL.id, modelName: 'starter', task: 'denoise', level: 25, steps: 8, figures: null, shipped: true, createdAt: '' }];
+    const { container } = render(App, { props: { api } });
+    await screen.findByText('Engine connected');
+    await openPhoto(api, container);
+    expect(((await screen.findByLabelText('Joint')) as HTMLInputElement).disabled).toBe(true);
+    await waitFor(() => expect((screen.getByLabelText('VN') as HTMLInputElement).disabled).toBe(false));
+
+    api.handlers.uploadImage = () => imageInfo(64, 48, { imageId: 'img2', name: 'clean.png' });
+    const reference = screen.getByLabelText('Choose a clean reference') as HTMLInputElement;
+    Object.defineProperty(reference, 'files', { value: [new File([new Uint8Array([5])], 'clean.png', { type: 'image/png' })], configurable: true });
+    await fireEvent.change(reference);
+    expect((await screen.findByTestId('clean-reference')).textContent).toBe('clean.png');
+    await fireEvent.click(screen.getByRole('button', { name: 'Denoise' }));
+    await waitFor(() => expect(api.callsOf('submitJob').at(-1)?.[0]).toMatchObject({ kind: 'denoise', imageId: 'img1', cleanImageId: 'img2' }));
+    expect((api.callsOf('submitJob').at(-1)![0] as { crop?: unknown }).crop).toBeUndefined();
   });
 
   it('export asks before replacing a file, then overwrites', async () => {

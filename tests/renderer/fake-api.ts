@@ -29,6 +29,7 @@ export const MODEL: ModelSummary = {
     denoise: { method: 'gnc', steps: 15, sigma0: 102, sigmaMin: 5.1, schedule: 'log', stepScale: 1, tStep: 3 },
     inpaint: { method: 'gnc', steps: 60, sigma0: 102, sigmaMin: 2.55, schedule: 'log', stepScale: 1, tStep: 3 },
   },
+  methods: ['gnc', 'joint'],
   tags: [],
   notes: '',
   iterations: null,

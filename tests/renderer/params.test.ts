@@ -78,6 +78,19 @@ describe('job requests', () => {
     expect(inpaintRequest({ model: undefined, schedule }, 'img1', 'm1')).toMatchObject({ kind: 'inpaint', imageId: 'img1', maskId: 'm1' });
   });
 
+  it('a clean reference goes with real noise and inpainting, not with synthetic noise (the photo is then the reference)', () => {
+    expect(denoiseRequest({ model: undefined, cleanImageId: 'img2', sigma: 25, synthetic: false, seed: 1, schedule }, 'img1')).toMatchObject({ sigma: 25, cleanImageId: 'img2' });
+    expect(denoiseRequest({ model: undefined, cleanImageId: 'img2', sigma: 25, synthetic: true, seed: 1, schedule }, 'img1').cleanImageId).toBeUndefined();
+    expect(inpaintRequest({ model: undefined, cleanImageId: 'img2', schedule }, 'img1', 'm1')).toMatchObject({ cleanImageId: 'img2' });
+    expect(inpaintRequest({ model: undefined, schedule }, 'img1', 'm1').cleanImageId).toBeUndefined();
+  });
+
+  it('a model’s default method it cannot run falls back to GNC flow', () => {
+    const jointByDefault = { ...MODEL, defaults: { ...MODEL.defaults, denoise: { ...MODEL.defaults.denoise, method: 'joint' as const } } };
+    expect(scheduleFromModel(jointByDefault, 'denoise').method).toBe('joint');
+    expect(scheduleFromModel({ ...jointByDefault, methods: ['gnc', 'vn'] }, 'denoise').method).toBe('gnc');
+  });
+
   it('training needs a folder and a sensible σ range', () => {
     expect(trainRequest({ data: ' ', name: '', settings: DEFAULT_TRAIN })).toMatchObject({ ok: false });
     expect(trainRequest({ data: '/p', name: '', settings: { ...DEFAULT_TRAIN, sigmaMin: 50, sigmaMax: 20 } })).toMatchObject({ ok: false });

@@ -85,8 +85,8 @@ describe('SolverControls', () => {
   it('with learned schedules, VN can be chosen: the schedule then sets steps and σ', async () => {
     const onchange = vi.fn();
     const schedules = [
-      { id: 's15', modelId: 'm', modelName: 'starter', task: 'denoise' as const, level: 15, steps: 6, figures: null, createdAt: '' },
-      { id: 's25', modelId: 'm', modelName: 'starter', task: 'denoise' as const, level: 25, steps: 8, figures: null, createdAt: '' },
+      { id: 's15', modelId: 'm', modelName: 'starter', task: 'denoise' as const, level: 15, steps: 6, figures: null, shipped: false, createdAt: '' },
+      { id: 's25', modelId: 'm', modelName: 'starter', task: 'denoise' as const, level: 25, steps: 8, figures: null, shipped: true, createdAt: '' },
     ];
     render(SolverControls, { props: { values: { ...FALLBACK_SCHEDULE }, schedules, onchange } });
     const vn = screen.getByLabelText('VN') as HTMLInputElement;
@@ -95,6 +95,24 @@ describe('SolverControls', () => {
     expect(onchange).toHaveBeenLastCalledWith(expect.objectContaining({ method: 'vn' }));
     for (const label of ['σ₀ (start)', 'σ_min (end)', 'Steps T', 'Step size λ']) expect((screen.getByLabelText(label) as HTMLInputElement).disabled).toBe(true);
     const pick = screen.getByLabelText('Learned schedule') as HTMLSelectElement;
-    expect(Array.from(pick.options).map((o) => o.textContent)).toEqual(['nearest to the noise level', 'σ 15 · 6 steps', 'σ 25 · 8 steps']);
+    expect(Array.from(pick.options).map((o) => o.textContent)).toEqual(['nearest to the noise level', 'σ 15 · 6 steps', 'σ 25 · 8 steps · shipped']);
+  });
+
+  it('disables the methods the model cannot run, saying why, and flags a chosen one that went away', async () => {
+    const onchange = vi.fn();
+    const schedules = [{ id: 's25', modelId: 'm', modelName: 'grey', task: 'denoise' as const, level: 25, steps: 8, figures: null, shipped: true, createdAt: '' }];
+    // A model trained without the t-term (alpha = 0) and with a learned schedule: gnc and vn only.
+    const { rerender } = render(SolverControls, { props: { values: { ...FALLBACK_SCHEDULE }, schedules, methods: ['gnc', 'vn'], onchange } });
+    const joint = screen.getByLabelText('Joint') as HTMLInputElement;
+    expect(joint.disabled).toBe(true);
+    expect(joint.closest('label')!.getAttribute('title')).toMatch(/trained with the t-term.*alpha = 0.*Use GNC flow/);
+    expect((screen.getByLabelText('VN') as HTMLInputElement).disabled).toBe(false);
+    expect(screen.queryByRole('alert')).toBeNull();
+
+    // The model does not list vn (no schedule of its own): VN stays off even if schedules of others were passed.
+    await rerender({ values: { ...FALLBACK_SCHEDULE, method: 'vn' }, schedules, methods: ['gnc', 'joint'], onchange });
+    expect((screen.getByLabelText('VN') as HTMLInputElement).disabled).toBe(true);
+    expect((screen.getByLabelText('Joint') as HTMLInputElement).disabled).toBe(false);
+    expect(screen.getByRole('alert').textContent).toMatch(/none in the library yet for denoising.*Pick another method\./);
   });
 });

@@ -6,6 +6,8 @@ export interface DenoiseForm {
   model: string | undefined;
   /** For method 'vn': the library schedule (default: the one nearest the noise level). */
   scheduleId?: string | undefined;
+  /** A clean version of the photo (session image id): PSNR per step. Not sent with `synthetic`, whose reference is the photo itself. */
+  cleanImageId?: string | undefined;
   sigma: number;
   /** Add synthetic noise of level `sigma` first (a test: PSNR is then known). */
   synthetic: boolean;
@@ -16,6 +18,8 @@ export interface DenoiseForm {
 export interface InpaintForm {
   model: string | undefined;
   scheduleId?: string | undefined;
+  /** A clean version of the photo (session image id): PSNR per step. */
+  cleanImageId?: string | undefined;
   schedule: ScheduleValues;
 }
 
@@ -25,11 +29,12 @@ export function settingsOf(s: ScheduleValues): SolverSettings {
   return { method: s.method, steps: s.steps, sigma0: s.sigma0, sigmaMin: s.sigmaMin, schedule: s.schedule, stepScale: s.stepScale, tStep: s.tStep };
 }
 
-/** The schedule a model recommends for a task, or the app's fallback. */
+/** The schedule a model recommends for a task (its method only if the model can run it: else GNC flow), or the app's fallback. */
 export function scheduleFromModel(model: ModelSummary | undefined, task: 'denoise' | 'inpaint'): ScheduleValues {
   const d = model?.defaults?.[task];
   if (!d) return { ...FALLBACK_SCHEDULE, steps: task === 'inpaint' ? 60 : FALLBACK_SCHEDULE.steps };
-  return { method: d.method, schedule: d.schedule, sigma0: d.sigma0, sigmaMin: Math.min(d.sigmaMin, d.sigma0), steps: d.steps, stepScale: d.stepScale, tStep: d.tStep };
+  const method = model.methods.includes(d.method) ? d.method : 'gnc';
+  return { method, schedule: d.schedule, sigma0: d.sigma0, sigmaMin: Math.min(d.sigmaMin, d.sigma0), steps: d.steps, stepScale: d.stepScale, tStep: d.tStep };
 }
 
 export function denoiseRequest(form: DenoiseForm, imageId: string, crop?: CropRect): DenoiseSubmit {
@@ -41,6 +46,7 @@ export function denoiseRequest(form: DenoiseForm, imageId: string, crop?: CropRe
     req.seed = form.seed;
   } else {
     req.sigma = form.sigma;
+    if (form.cleanImageId) req.cleanImageId = form.cleanImageId;
   }
   if (crop) {
     req.crop = crop;
@@ -56,6 +62,7 @@ export function inpaintRequest(form: InpaintForm, imageId: string, maskId: strin
   const req: InpaintSubmit = { kind: 'inpaint', imageId, maskId, settings: settingsOf(form.schedule) };
   if (form.model) req.model = form.model;
   if (form.schedule.method === 'vn' && form.scheduleId) req.scheduleId = form.scheduleId;
+  if (form.cleanImageId) req.cleanImageId = form.cleanImageId;
   if (crop) {
     req.crop = crop;
     req.record = false;

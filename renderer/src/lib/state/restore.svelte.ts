@@ -1,5 +1,5 @@
 /** What the Restore view holds between panels: the forms, the mask, the jobs shown and the view. */
-import type { CropRect, ModelSummary } from '../api/types.js';
+import type { CropRect, ImageInfo, ModelSummary } from '../api/types.js';
 import type { TrackedJob } from './jobs.svelte.js';
 import { MaskState } from './mask.svelte.js';
 import { FALLBACK_SCHEDULE, type ScheduleValues } from '../logic/params.js';
@@ -21,6 +21,8 @@ export class RestoreState {
   inpaintScheduleId = $state<string | undefined>(undefined);
 
   readonly mask = new MaskState();
+  /** A clean version of the open photo (uploaded beside it, not opened): results then show PSNR per step. */
+  cleanImage = $state.raw<ImageInfo | null>(null);
 
   /** The latest preview (crop) and the rectangle it covers. */
   preview = $state.raw<TrackedJob | null>(null);
@@ -53,6 +55,7 @@ export class RestoreState {
     this.previewCrop = null;
     this.job = null;
     this.shown = 'input';
+    this.cleanImage = null;
     this.mask.reset(width, height);
   }
 }

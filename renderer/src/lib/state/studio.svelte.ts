@@ -171,6 +171,11 @@ export class Studio {
     return this.schedules.filter((s) => s.task === task && s.modelId === id);
   }
 
+  /** The model a panel uses: the picked one, else the default. */
+  modelFor(modelId: string | undefined): ModelSummary | undefined {
+    return (modelId && this.models.find((m) => m.id === modelId)) || this.defaultModel;
+  }
+
   get defaultModel(): ModelSummary | undefined {
     return this.models.find((m) => m.isDefault) ?? this.models[0];
   }
