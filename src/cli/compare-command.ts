@@ -77,7 +77,7 @@ export function addCompareCommand(program: Command): void {
     );
     process.stdout.write(
       `compare: ${report.task} ${report.task === 'denoise' ? `σ = ${report.level}` : `${(report.level * 100).toFixed(1)} % missing`} with ${report.model.name}; input PSNR ${report.inputPsnr.toFixed(2)} dB; E_min ${report.minimalEnergy.toFixed(1)}\n` +
-        `${formatTable({ headers: ['method', 'steps', 'final PSNR', 'best PSNR @ step', 'final energy', 'attainment', 'seconds'], align: ['left', 'right', 'right', 'right', 'right', 'right', 'right'], rows })}\n` +
+        `${formatTable({ headers: ['method', 'steps', 'final PSNR', 'best trace PSNR @ step', 'final energy', 'attainment', 'seconds'], align: ['left', 'right', 'right', 'right', 'right', 'right', 'right'], rows })}\n` +
         `wrote ${report.files.json}, ${report.files.energyPlot}, ${report.files.psnrPlot}${recordId ? `; recorded as run ${recordId.slice(0, 8)}` : ''}\n`,
     );
   });
