@@ -204,7 +204,8 @@ describe('gnc bench CLI', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
     try {
       const argv = ['node', 'gnc', 'bench', 'denoise', '--data', data, '--sigma', '25', '--limit', '1', '--steps', '2', '--backend', 'cpu', '--no-references', '--json'];
-      expect(await main(argv)).toBe(0);
+      const code = await main(argv);
+      expect(code, err.join('')).toBe(0);
       const report = JSON.parse(out.join('')) as BenchReport;
       expect(report.command).toBe('bench');
       expect(report.levels).toEqual([25]);
