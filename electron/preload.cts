@@ -55,6 +55,8 @@ const api: GncPreloadApi = {
   getTraining: invoke('getTraining'),
   removeTraining: invoke('removeTraining'),
   checkLibrary: invoke('checkLibrary'),
+  labGnc1d: invoke('labGnc1d'),
+  labConvex: invoke('labConvex'),
   showOpenDialog: invoke('showOpenDialog'),
   showSaveDialog: invoke('showSaveDialog'),
   onEvent: (listener) => listen<EngineEvent>('gnc:event', listener),

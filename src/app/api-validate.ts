@@ -113,35 +113,66 @@ const restoreCommon: Record<string, Check> = {
   scheduleId: id,
   cleanImageId: id,
 };
+const trainFields = object({
+  kind: oneOf('train'),
+  data: path,
+  resumeTrainingId: id,
+  name: text(100),
+  backend: oneOf(...BACKENDS),
+  settings: object({
+    layers: integer(1, 3),
+    features: integer(1, 256),
+    patch: integer(16, 512),
+    batch: integer(1, 1024),
+    iterations: integer(1, 10_000_000),
+    seed: integer(0, 2 ** 31),
+    alpha: number(0, 1e3),
+    lr: number(1e-8, 10),
+    lrMin: number(0, 10),
+    sigmaMin: number(0.03, 255),
+    sigmaMax: number(0.03, 1000),
+    holdout: integer(0, 100_000),
+    init: oneOf('quadratic', 'wiener'),
+    validateEvery: integer(1, 10_000_000),
+    checkpointEvery: integer(1, 10_000_000),
+  }),
+});
 const submitChecks: Record<string, Check> = {
   denoise: object({ ...restoreCommon, kind: oneOf('denoise'), sigma, addNoise: sigma, seed: integer(0, 2 ** 31) }, ['imageId']),
   inpaint: object({ ...restoreCommon, kind: oneOf('inpaint'), maskId: id }, ['imageId', 'maskId']),
-  train: object(
-    {
-      kind: oneOf('train'),
-      data: path,
-      name: text(100),
-      backend: oneOf(...BACKENDS),
-      settings: object({
-        layers: integer(1, 3),
-        features: integer(1, 256),
-        patch: integer(16, 512),
-        batch: integer(1, 1024),
-        iterations: integer(1, 10_000_000),
-        seed: integer(0, 2 ** 31),
-        alpha: number(0, 1e3),
-        lr: number(1e-8, 10),
-        lrMin: number(0, 10),
-        sigmaMin: number(0.03, 255),
-        sigmaMax: number(0.03, 1000),
-        holdout: integer(0, 100_000),
-        init: oneOf('quadratic', 'wiener'),
-        validateEvery: integer(1, 10_000_000),
-        checkpointEvery: integer(1, 10_000_000),
-      }),
-    },
-    ['data'],
-  ),
+  train: (v, where) => {
+    trainFields(v, where);
+    // A new run names its photos; a resumed one reuses the paused run's (so no path needs a dialog again).
+    const r = v as { data?: unknown; resumeTrainingId?: unknown };
+    if (r.data === undefined && r.resumeTrainingId === undefined) fail(`${where}.data`, 'the folder of training photos (or resumeTrainingId to continue a paused run)', undefined);
+    if (r.data !== undefined && r.resumeTrainingId !== undefined) fail(`${where}.data`, 'no folder with resumeTrainingId (a resumed run trains on the paused run\'s photos)', r.data);
+  },
+};
+const sampleFields = object(
+  {
+    kind: oneOf('sample'),
+    task: oneOf('denoise', 'inpaint'),
+    imageId: id,
+    maskId: id,
+    sigma,
+    samples: integer(1, 64),
+    levels: integer(2, 200),
+    stepsPerLevel: integer(1, 200),
+    model: modelRef,
+    cleanImageId: id,
+    seed: integer(0, 2 ** 31),
+    backend: oneOf(...BACKENDS),
+  },
+  ['task', 'imageId', 'samples'],
+);
+submitChecks.sample = (v, where) => {
+  sampleFields(v, where);
+  // Each task has its own observation: the noise level, or the mask of what to fill in.
+  const r = v as { task: string; maskId?: unknown; sigma?: unknown };
+  if (r.task === 'inpaint' && r.maskId === undefined) fail(`${where}.maskId`, 'the mask (from uploadMask) for inpaint sampling', undefined);
+  if (r.task === 'denoise' && r.sigma === undefined) fail(`${where}.sigma`, 'the noise level (0.1–255) for denoise sampling', undefined);
+  if (r.task === 'denoise' && r.maskId !== undefined) fail(`${where}.maskId`, 'no mask for denoise sampling', r.maskId);
+  if (r.task === 'inpaint' && r.sigma !== undefined) fail(`${where}.sigma`, 'no noise level for inpaint sampling', r.sigma);
 };
 const submit: Check = (v, where) => {
   const kind = typeof v === 'object' && v !== null ? (v as { kind?: unknown }).kind : undefined;
@@ -164,6 +195,9 @@ const rerunRequest = object(
   ['runId'],
 );
 const savePath = object({ path, overwrite: flag }, ['path']);
+// The Lab's ranges: where the 1-D experiments are meaningful and answer quickly (lab-plots.ts).
+const labGnc1d = object({ sigma0: number(0.02, 2), steps: integer(1, 500) }, ['sigma0', 'steps']);
+const labConvex = object({ beta: number(1e-3, 10), activation: oneOf('relu', 'abs'), epsilon: number(1e-4, 1), seed: integer(0, 2 ** 31) }, ['beta', 'activation']);
 const pathRequest = object({ path }, ['path']);
 
 /** Argument checks of every call, positionally; `optional` marks trailing arguments that may be left out. */
@@ -197,6 +231,8 @@ export const CALL_ARGUMENTS: { readonly [K in EngineCallName]: readonly Check[] 
   getTraining: [id],
   removeTraining: [id],
   checkLibrary: [optional(object({ fix: flag }))],
+  labGnc1d: [labGnc1d],
+  labConvex: [labConvex],
 };
 
 export const CALL_NAMES = Object.keys(CALL_ARGUMENTS) as EngineCallName[];
@@ -228,7 +264,7 @@ export function pathsIn(name: EngineCallName, args: unknown[]): string[] {
     case 'exportModelBundle':
       return [String((args[1] as { path: string }).path)];
     case 'submitJob':
-      return a?.kind === 'train' ? [String(a.data)] : [];
+      return a?.kind === 'train' && a.data !== undefined ? [String(a.data)] : [];
     default:
       return [];
   }

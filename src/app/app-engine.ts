@@ -19,7 +19,7 @@ import { LibraryJobRecorder } from '../library/job-recorder.js';
 import { openLibrary, type Library } from '../library/library.js';
 import type { ModelRow } from '../library/models-repo.js';
 import { safeFileName } from '../library/files.js';
-import { JobService } from '../jobs/job-service.js';
+import { JobService, type JobRunner } from '../jobs/job-service.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
 import { GncError } from '../util/errors.js';
 import { projectRoot, userDataDir } from '../util/paths.js';
@@ -30,6 +30,7 @@ import type * as Api from './engine-api.js';
 import { EventHub } from './event-hub.js';
 import { ImageStore, type ServedFile } from './image-store.js';
 import { modelSummary, rerunnable, runDetail, runSummary, scheduleSummary, trainingDetail, trainingSummary } from './library-views.js';
+import { labConvex, labGnc1d } from './lab-plots.js';
 import { checkTarget } from './result-export.js';
 import { PREVIEW_SIDE } from './display.js';
 import { createSessionDir, type SessionDir } from './session-dir.js';
@@ -48,6 +49,8 @@ export interface AppEngineOptions {
   electronVersion?: string;
   /** For tests: a job service of their own. */
   service?: JobService;
+  /** For tests: where jobs run (default: engine worker threads); the library still records them. */
+  createRunner?: () => JobRunner;
   maxPixels?: number;
 }
 
@@ -95,6 +98,7 @@ const RESOURCES: ResourceRoute[] = [
   [new RegExp(`^/api/images/${ID}/preview$`), async (e, m) => served(await e.images.preview(m[1]!))],
   [new RegExp(`^/api/images/${ID}/display$`), async (e, m) => served(await e.images.display(m[1]!))],
   [new RegExp(`^/api/masks/${ID}/display$`), async (e, m) => ({ kind: 'file', file: e.images.getMask(m[1]!).displayFile, mime: 'image/png' })],
+  [new RegExp(`^/api/jobs/${ID}/sample/(mean|std|[0-9]{1,3})$`), async (e, m) => served(e.jobs.sampleImage(m[1]!, m[2]!))],
   [new RegExp(`^/api/jobs/${ID}/result/(preview|display|noisy)$`), async (e, m) => served(await e.jobs.resultImage(m[1]!, m[2] as 'preview' | 'display' | 'noisy'))],
   [
     new RegExp(`^/api/jobs/${ID}/result/download$`),
@@ -124,6 +128,10 @@ export class AppEngine implements Api.EngineCalls {
   readonly #service: JobService;
   readonly #options: AppEngineOptions;
   readonly #userData: string;
+  /** Training checkpoints of the app's runs; kept across sessions so a paused run can resume later. */
+  get #checkpointDir(): string {
+    return path.join(this.#userData, 'checkpoints');
+  }
   #closed: Promise<void> | undefined;
 
   constructor(options: AppEngineOptions) {
@@ -134,8 +142,16 @@ export class AppEngine implements Api.EngineCalls {
       this.#session = createSessionDir(this.#userData);
       this.images = new ImageStore(this.#session, options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {});
       // Uploads live in the session folder, which goes at exit: the library keeps its own copy of each input.
-      this.#service = options.service ?? new JobService({ recorder: new LibraryJobRecorder(this.library, { copyInputs: true }) });
-      this.jobs = new AppJobs({ service: this.#service, library: this.library, images: this.images, session: this.#session, events: this.events });
+      const recorder = new LibraryJobRecorder(this.library, { copyInputs: true });
+      this.#service = options.service ?? new JobService({ recorder, ...(options.createRunner ? { createRunner: options.createRunner } : {}) });
+      this.jobs = new AppJobs({
+        service: this.#service,
+        library: this.library,
+        images: this.images,
+        session: this.#session,
+        events: this.events,
+        checkpointDir: this.#checkpointDir,
+      });
     } catch (err) {
       this.library.close();
       throw err;
@@ -395,6 +411,8 @@ export class AppEngine implements Api.EngineCalls {
 
   async removeTraining(id: string): Promise<Api.TrainingSummary> {
     const row = this.library.training.remove(id);
+    // The app's own checkpoints go with their run (the CLI's stay where its user put them).
+    if (row.checkpointPath && path.dirname(row.checkpointPath) === this.#checkpointDir) await fs.rm(row.checkpointPath, { force: true });
     this.events.emit({ type: 'library-changed', what: 'training' });
     return trainingSummary(row);
   }
@@ -403,6 +421,16 @@ export class AppEngine implements Api.EngineCalls {
     const problems = await checkLibrary(this.library, { fix: options.fix ?? false });
     if (options.fix && problems.some((p) => p.fixed)) this.events.emit({ type: 'library-changed', what: 'runs' });
     return { problems };
+  }
+
+  // ─── lab (pure computation, no files)
+
+  async labGnc1d(request: Api.LabGnc1dRequest): Promise<Api.LabGnc1dResult> {
+    return labGnc1d(request);
+  }
+
+  async labConvex(request: Api.LabConvexRequest): Promise<Api.LabConvexResult> {
+    return labConvex(request);
   }
 
   // ─── resources

@@ -16,7 +16,19 @@ import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { readImage, encodeImage } from '../image/io.js';
 import { addGaussianNoise } from '../image/noise.js';
-import type { DenoiseJobRequest, InpaintJobRequest, JobProgress, JobRequest, JobResult, RestoreJobResult, TrainJobRequest, TrainJobResult } from '../jobs/contract.js';
+import type {
+  DenoiseJobRequest,
+  InpaintJobRequest,
+  JobProgress,
+  JobRequest,
+  JobResult,
+  ReportJobResult,
+  RestoreJobResult,
+  SampleJobRequest,
+  TrainJobRequest,
+  TrainJobResult,
+} from '../jobs/contract.js';
+import type { SampleReport } from '../sample/sample-images.js';
 import type { JobHandle, JobService } from '../jobs/job-service.js';
 import type { Library } from '../library/library.js';
 import { GncError } from '../util/errors.js';
@@ -31,6 +43,8 @@ import type {
   JobInfo,
   JobSubmitted,
   RestoreResultSummary,
+  SampleResultSummary,
+  SampleSubmit,
   SavedFile,
   SubmitRequest,
   TrainResultSummary,
@@ -40,7 +54,7 @@ import type {
 } from './engine-api.js';
 import type { EventHub, UnnumberedEvent } from './event-hub.js';
 import type { ImageStore, ServedFile } from './image-store.js';
-import { modelSummary } from './library-views.js';
+import { isResumable, modelSummary } from './library-views.js';
 import { encodeResult, exportResultFile, EXTENSION } from './result-export.js';
 import type { SessionDir } from './session-dir.js';
 import { vnScheduleFile } from './vn-schedule.js';
@@ -60,6 +74,8 @@ interface AppJob {
   /** The part of the image a preview covers. */
   crop?: CropRect;
   files: Map<string, ServedFile>;
+  /** A sample job's files, once it is done. */
+  sampleFiles?: { samples: string[]; mean: string; std: string };
   /** Gone: a newer preview replaced it, or the image was removed. */
   expired: boolean;
 }
@@ -70,6 +86,11 @@ export interface AppJobsOptions {
   images: ImageStore;
   session: SessionDir;
   events: EventHub;
+  /**
+   * Where training checkpoints go. Outside the session folder on purpose: a
+   * paused run must stay resumable after the app is closed.
+   */
+  checkpointDir: string;
 }
 
 const baseName = (name: string) => path.basename(name, path.extname(name)) || 'image';
@@ -118,7 +139,7 @@ export class AppJobs {
         jobId,
         kind: request.kind,
         status: 'queued',
-        preview: request.kind !== 'train' && request.crop !== undefined,
+        preview: (request.kind === 'denoise' || request.kind === 'inpaint') && request.crop !== undefined,
         recordId: null,
         request,
         createdAt: new Date().toISOString(),
@@ -134,7 +155,11 @@ export class AppJobs {
     let record: boolean;
     try {
       if (request.kind === 'train') {
-        jobRequest = this.#trainRequest(request, dir);
+        await fs.mkdir(this.#o.checkpointDir, { recursive: true });
+        jobRequest = this.#trainRequest(request, dir, jobId);
+        record = true;
+      } else if (request.kind === 'sample') {
+        jobRequest = this.#sampleRequest(request, job);
         record = true;
       } else {
         jobRequest = await this.#restoreRequest(request, job);
@@ -243,6 +268,34 @@ export class AppJobs {
     };
   }
 
+  /** Samples go into the job's own folder and are served from there (sampleImage). */
+  #sampleRequest(request: SampleSubmit, job: AppJob): SampleJobRequest {
+    const { images } = this.#o;
+    const image = images.get(request.imageId);
+    const mask = request.maskId !== undefined ? images.getMask(request.maskId, request.imageId) : undefined;
+    const clean = request.cleanImageId !== undefined ? images.get(request.cleanImageId) : undefined;
+    if (clean && (clean.info.width !== image.info.width || clean.info.height !== image.info.height)) {
+      throw new GncError('invalid-argument', `The clean reference ${clean.info.name} is ${clean.info.width}×${clean.info.height} but the photo ${image.info.name} is ${image.info.width}×${image.info.height}; expected a reference of the same size`);
+    }
+    job.imageId = request.imageId;
+    job.inputFile = image.file;
+    return {
+      kind: 'sample',
+      task: request.task,
+      input: image.file,
+      samples: request.samples,
+      outDir: path.join(job.dir, 'samples'),
+      ...(mask ? { mask: mask.file } : {}),
+      ...(request.sigma !== undefined ? { sigma: request.sigma } : {}),
+      ...(clean ? { clean: clean.file } : {}),
+      ...(request.model !== undefined ? { model: this.#modelFile(request.model) } : {}),
+      ...(request.levels !== undefined ? { levels: request.levels } : {}),
+      ...(request.stepsPerLevel !== undefined ? { stepsPerLevel: request.stepsPerLevel } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.backend !== undefined ? { backend: request.backend } : {}),
+    };
+  }
+
   /**
    * The clean reference's file for the job (cropped like the input for a
    * preview), after checking it can be compared with the photo pixel by pixel.
@@ -273,13 +326,46 @@ export class AppJobs {
     return row.shipped ? path.basename(row.filePath, '.gncm') : row.filePath;
   }
 
-  #trainRequest(request: TrainSubmit, dir: string): TrainJobRequest {
+  /**
+   * Every app training run checkpoints to its own file, which the library
+   * records (training row checkpointPath): cancelling saves it, and that is
+   * what makes a cancelled run a paused one.
+   */
+  #trainRequest(request: TrainSubmit, dir: string, jobId: string): TrainJobRequest {
+    const paused = request.resumeTrainingId !== undefined ? this.#pausedRun(request.resumeTrainingId) : undefined;
+    const data = paused?.data ?? request.data;
+    if (data === undefined) throw new GncError('invalid-argument', 'Training needs the folder of training photos: expected data, or resumeTrainingId to continue a paused run');
+    // Resuming, the checkpoint's settings win and only the length may grow; left out, the length is the paused
+    // run's own (the trainer would otherwise take its default length, not the run's).
+    const iterations = request.settings?.iterations ?? paused?.iterations;
+    const settings = paused ? (iterations !== undefined ? { iterations } : undefined) : request.settings;
+    const fileName = request.name ? `${request.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.gncm` : (paused?.outName ?? 'trained.gncm');
     return {
       kind: 'train',
-      data: request.data,
-      out: path.join(dir, `${request.name ? request.name.replace(/[^A-Za-z0-9._-]+/g, '_') : 'trained'}.gncm`),
-      ...(request.settings !== undefined ? { settings: request.settings } : {}),
+      data,
+      out: path.join(dir, fileName),
+      checkpoint: path.join(this.#o.checkpointDir, `${jobId}.gnck`),
+      ...(paused ? { resume: paused.checkpoint } : {}),
+      ...(settings !== undefined ? { settings } : {}),
       ...(request.backend !== undefined ? { backend: request.backend } : {}),
+    };
+  }
+
+  /** The checkpoint, photos and model file name of a paused training run, or an error saying why it cannot continue. */
+  #pausedRun(trainingId: string): { checkpoint: string; data: string; outName: string | undefined; iterations: number | undefined } {
+    const row = this.#o.library.training.get(trainingId);
+    if (!isResumable(row)) {
+      const why = row.status === 'cancelled' || row.status === 'failed' ? 'its checkpoint is missing (it ended before saving one, or the file was removed)' : `it is ${row.status}`;
+      throw new GncError('invalid-argument', `Training run ${row.id} cannot be resumed: ${why}; expected a paused run (cancelled with its checkpoint on disk)`);
+    }
+    // The row keeps the job request it was started with.
+    const { data, out, settings } = row.settings as { data?: unknown; out?: unknown; settings?: { iterations?: unknown } };
+    if (typeof data !== 'string') throw new GncError('library', `Training run ${row.id} does not record its folder of photos (settings.data), so it cannot be resumed`);
+    return {
+      checkpoint: row.checkpointPath!,
+      data,
+      outName: typeof out === 'string' ? path.basename(out) : undefined,
+      iterations: typeof settings?.iterations === 'number' ? settings.iterations : undefined,
     };
   }
 
@@ -304,11 +390,12 @@ export class AppJobs {
   }
 
   async #finished(job: AppJob, jobResult: JobResult): Promise<void> {
-    // The app submits restorations and training only.
-    const result = jobResult as RestoreJobResult | TrainJobResult;
-    this.#backend = result.backend;
+    // The app submits restorations, training and sampling only.
+    const result = jobResult as RestoreJobResult | TrainJobResult | ReportJobResult;
+    if ('backend' in result) this.#backend = result.backend;
     try {
-      job.info.result = result.kind === 'train' ? this.#trainSummary(job, result) : this.#restoreSummary(job, result);
+      job.info.result =
+        result.kind === 'train' ? this.#trainSummary(job, result) : result.kind === 'sample' ? this.#sampleSummary(job, result.report as unknown as SampleReport) : this.#restoreSummary(job, result as RestoreJobResult);
       job.info.status = 'done';
       this.#o.events.emit({ type: 'done', jobId: job.info.jobId, result: job.info.result });
     } catch (err) {
@@ -325,6 +412,7 @@ export class AppJobs {
     const error = toApiError(err);
     if (error.kind === 'cancelled') {
       job.info.status = 'cancelled';
+      if (job.info.kind === 'train') this.#recordPause(job);
       this.#o.events.emit({ type: 'cancelled', jobId: job.info.jobId });
     } else {
       job.info.status = 'failed';
@@ -332,6 +420,21 @@ export class AppJobs {
       this.#o.events.emit({ type: 'failed', jobId: job.info.jobId, error });
     }
     if (job.info.recordId) this.#o.events.emit({ type: 'library-changed', what: job.info.kind === 'train' ? 'training' : 'runs' });
+  }
+
+  /**
+   * The library records a training run's iterations only at validations; a
+   * paused run needs the iteration its checkpoint holds (the last one
+   * reported: the trainer stops before starting the next).
+   */
+  #recordPause(job: AppJob): void {
+    const p = job.info.progress;
+    if (!job.info.recordId || p?.step === undefined) return;
+    try {
+      this.#o.library.training.progress(job.info.recordId, { iterations: p.step, seconds: p.elapsed });
+    } catch {
+      // The row may have been removed meanwhile: nothing to mark.
+    }
   }
 
   #restoreSummary(job: AppJob, r: RestoreJobResult): RestoreResultSummary {
@@ -365,6 +468,41 @@ export class AppJobs {
     };
   }
 
+  #sampleSummary(job: AppJob, r: SampleReport): SampleResultSummary {
+    job.sampleFiles = { samples: r.samples, mean: r.mean, std: r.std };
+    const base = `/api/jobs/${job.info.jobId}/sample`;
+    return {
+      kind: 'sample',
+      task: r.task === 'inpaint' ? 'inpaint' : 'denoise',
+      imageId: job.imageId!,
+      model: { name: r.model.name, id: r.model.id },
+      sampleUrls: r.samples.map((_, k) => `${base}/${k + 1}`),
+      meanUrl: `${base}/mean`,
+      stdUrl: `${base}/std`,
+      stdScale: r.stdScale,
+      meanStd: r.meanStd,
+      settings: r.settings,
+      ...(r.psnr ? { psnr: r.psnr } : {}),
+      ...(r.stdHidden !== undefined ? { stdHidden: r.stdHidden } : {}),
+      ...(r.stdObserved !== undefined ? { stdObserved: r.stdObserved } : {}),
+      ...(r.stdTexture !== undefined ? { stdTexture: r.stdTexture } : {}),
+      ...(r.stdFlat !== undefined ? { stdFlat: r.stdFlat } : {}),
+      seconds: r.seconds,
+    };
+  }
+
+  /** A sample job's pictures: 'mean', 'std' or a sample's number from 1 (the job wrote 8-bit PNGs). */
+  sampleImage(jobId: string, which: string): ServedFile {
+    const job = this.#job(jobId);
+    if (job.info.kind !== 'sample') throw new GncError('invalid-argument', `Job ${jobId} is a ${job.info.kind} job; only sample jobs have samples`);
+    const files = job.sampleFiles;
+    if (!files) throw new GncError('not-found', `Job ${jobId} has no samples: it is ${job.info.status}${job.info.error ? ` (${job.info.error.message})` : ''}`);
+    const index = Number(which);
+    const file = which === 'mean' ? files.mean : which === 'std' ? files.std : Number.isInteger(index) ? files.samples[index - 1] : undefined;
+    if (!file) throw new GncError('not-found', `Job ${jobId} has no sample ${JSON.stringify(which)}; expected mean, std or 1 to ${files.samples.length}`);
+    return { file, mime: 'image/png' };
+  }
+
   #trainSummary(job: AppJob, r: TrainJobResult): TrainResultSummary {
     const { library } = this.#o;
     let row = library.models.find(r.id);
@@ -384,6 +522,7 @@ export class AppJobs {
   #doneRestore(jobId: string): AppJob & { resultFile: string } {
     const job = this.#job(jobId);
     if (job.info.kind === 'train') throw new GncError('invalid-argument', `Job ${jobId} trained a model; it has no result image (its model is in the library)`);
+    if (job.info.kind === 'sample') throw new GncError('invalid-argument', `Job ${jobId} drew posterior samples; its pictures are at /api/jobs/${jobId}/sample/mean, /std and /1 onwards`);
     if (job.info.status !== 'done' || !job.resultFile) {
       throw new GncError('not-found', `Job ${jobId} has no result image: it is ${job.info.status}${job.info.error ? ` (${job.info.error.message})` : ''}`);
     }

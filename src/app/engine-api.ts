@@ -65,6 +65,9 @@
  *   GET    /api/jobs/:id/result/preview       → image (as images/:id/preview)
  *   GET    /api/jobs/:id/result/display       → image/png
  *   GET    /api/jobs/:id/result/noisy         → image/png (denoise with addNoise only: the synthetic noisy input)
+ *   GET    /api/jobs/:id/sample/mean          → image/png (sample jobs: the posterior mean)
+ *   GET    /api/jobs/:id/sample/std           → image/png (sample jobs: the std map)
+ *   GET    /api/jobs/:id/sample/1             → image/png (sample jobs: sample 1, and so on up to K)
  *   GET    /api/jobs/:id/result/download?format=png&bitDepth=16&keepMetadata=true
  *                                             → bytes (attachment NAME-denoised.EXT)
  *   POST   /api/jobs/:id/export   ExportRequest (without jobId) → SavedFile (409 exists unless overwrite)
@@ -80,6 +83,8 @@
  *   GET    /api/training/:id                  → TrainingDetail
  *   DELETE /api/training/:id                  → TrainingSummary
  *   POST   /api/library/check     { fix?: boolean } → CheckReport
+ *   POST   /api/lab/gnc1d         LabGnc1dRequest → LabGnc1dResult
+ *   POST   /api/lab/convex        LabConvexRequest → LabConvexResult
  *
  * ─── Electron IPC ─────────────────────────────────────────────────────────
  *
@@ -349,6 +354,12 @@ export interface TrainingSummary {
   error: ApiError | null;
   createdAt: string;
   finishedAt: string | null;
+  /**
+   * Paused: the run was cancelled (or failed) after saving a checkpoint that
+   * is still on disk, so TrainSubmit.resumeTrainingId can continue it from
+   * `iterations`.
+   */
+  resumable: boolean;
 }
 
 export interface TrainingDetail extends TrainingSummary {
@@ -468,15 +479,54 @@ export interface InpaintSubmit extends RestoreSubmitCommon {
 
 export interface TrainSubmit {
   kind: 'train';
-  /** Folder of training photos (a path on the engine's machine). */
-  data: string;
+  /**
+   * Folder of training photos (a path on the engine's machine). Required for
+   * a new run; left out with resumeTrainingId (the paused run's folder is used).
+   */
+  data?: string;
+  /**
+   * Continue a paused run: the library training id of a run whose
+   * TrainingSummary.resumable is true. The engine looks up its checkpoint
+   * itself, so no checkpoint path crosses the API (Electron accepts only
+   * dialog-chosen paths). The checkpoint's settings win; only
+   * settings.iterations may lengthen the run. The new run gets its own
+   * training id and checkpoint, so it can be paused again.
+   */
+  resumeTrainingId?: string;
   /** Name for the trained model in the library. */
   name?: string;
   settings?: TrainSettings;
   backend?: BackendChoice;
 }
 
-export type SubmitRequest = DenoiseSubmit | InpaintSubmit | TrainSubmit;
+/**
+ * Posterior sampling (annealed Langevin) for a session image: K samples of
+ * the clean photo given the noisy one (denoise) or given the unpainted part
+ * (inpaint), their mean and the per-pixel std (uncertainty). Recorded in the
+ * library as a 'sample' run.
+ */
+export interface SampleSubmit {
+  kind: 'sample';
+  task: 'denoise' | 'inpaint';
+  imageId: string;
+  /** Inpaint: from uploadMask() for the same image (white = fill in). */
+  maskId?: string;
+  /** Denoise: the photo's noise level, 0–255. */
+  sigma?: number;
+  /** Number of samples K, 1–64. */
+  samples: number;
+  /** Noise levels of the annealing, 2–200 (default 20). */
+  levels?: number;
+  /** Langevin steps per level, 1–200 (default 10). */
+  stepsPerLevel?: number;
+  model?: string;
+  /** A clean reference (same size): PSNR of the mean and of each sample, and for inpainting std on textured vs flat areas. */
+  cleanImageId?: string;
+  seed?: number;
+  backend?: BackendChoice;
+}
+
+export type SubmitRequest = DenoiseSubmit | InpaintSubmit | TrainSubmit | SampleSubmit;
 export type JobKind = SubmitRequest['kind'];
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -530,7 +580,32 @@ export interface TrainResultSummary {
   loss: Array<{ iteration: number; loss: number }>;
 }
 
-export type JobResultSummary = RestoreResultSummary | TrainResultSummary;
+export interface SampleResultSummary {
+  kind: 'sample';
+  task: 'denoise' | 'inpaint';
+  imageId: string;
+  model: { name: string; id: string };
+  /** Each sample as an 8-bit PNG, in order. */
+  sampleUrls: ResourcePath[];
+  meanUrl: ResourcePath;
+  /** The std map, drawn as min(1, std / stdScale). */
+  stdUrl: ResourcePath;
+  stdScale: number;
+  /** Mean std over the image (0–1 scale). */
+  meanStd: number;
+  settings: { sigmaMax: number; sigmaMin: number; levels: number; stepsPerLevel: number; epsilon: number; seed: number };
+  /** With a clean reference: PSNR of the posterior mean, of each sample, of the GNC result and of the input. */
+  psnr?: { mean: number; samples: number[]; gnc: number; input: number };
+  /** Inpainting: mean std over hidden and over observed pixels. */
+  stdHidden?: number;
+  stdObserved?: number;
+  /** Inpainting with a clean reference: mean std over hidden pixels in textured and in flat areas. */
+  stdTexture?: number;
+  stdFlat?: number;
+  seconds: number;
+}
+
+export type JobResultSummary = RestoreResultSummary | TrainResultSummary | SampleResultSummary;
 
 export interface JobInfo {
   jobId: string;
@@ -654,6 +729,9 @@ export interface EngineCalls {
   getTraining(id: string): Promise<TrainingDetail>;
   removeTraining(id: string): Promise<TrainingSummary>;
   checkLibrary(options?: { fix?: boolean }): Promise<CheckReport>;
+
+  labGnc1d(request: LabGnc1dRequest): Promise<LabGnc1dResult>;
+  labConvex(request: LabConvexRequest): Promise<LabConvexResult>;
 }
 
 export type EngineCallName = keyof EngineCalls;
@@ -663,6 +741,67 @@ export type EngineCallName = keyof EngineCalls;
 /** 'image': PNG/JPEG/TIFF/WebP files; 'bundle': .gncpack model bundles; 'folder': a folder of training photos. */
 export type OpenDialogKind = 'image' | 'bundle' | 'folder';
 export type SaveDialogKind = 'image' | 'bundle';
+
+// ─── Lab ──────────────────────────────────────────────────────────────────
+// The 1-D experiments behind the method (method.md §1 and §6, `gnc lab`), as
+// plot data for the Lab view. Computed in the engine in well under a second,
+// on small settings, so the view can redraw as sliders move.
+
+/** One curve: what LineChart draws. */
+export interface LabSeries {
+  name: string;
+  points: Array<{ x: number; y: number }>;
+}
+
+export interface LabGnc1dRequest {
+  /** Start of the GNC schedule σ₀, 0.02–2 (the mixture lives on [−1, 1]). */
+  sigma0: number;
+  /** Steps T of the schedule, 1–500. */
+  steps: number;
+}
+
+export interface LabGnc1dResult {
+  sigma0: number;
+  steps: number;
+  /** E(x, σ) on [−1, 1] for a few σ and for σ₀, each shifted to a minimum of 0. */
+  energy: LabSeries[];
+  /** The GNC flow from equally spaced starts: position x against step. */
+  trajectories: LabSeries[];
+  /** Share of starts ending in the global minimum's basin, against T for this σ₀. */
+  attainment: LabSeries;
+  /** The attainment rate at (σ₀, T). */
+  rate: number;
+  /** σ* above which E(·, σ) is convex. */
+  convexityThreshold: number;
+  globalMinimum: number;
+}
+
+export interface LabConvexRequest {
+  /** Weight-decay β, above 0 and at most 10. */
+  beta: number;
+  activation: 'relu' | 'abs';
+  /** Langevin step ε, 1e-4–1 (default: chosen from the score's slope). */
+  epsilon?: number;
+  seed?: number;
+}
+
+export interface LabConvexResult {
+  beta: number;
+  activation: 'relu' | 'abs';
+  /** The Langevin step used. */
+  epsilon: number;
+  /** Training loss against Adam step, per Adam run, and the convex optimum as a level line. */
+  loss: LabSeries[];
+  convexLoss: number;
+  /** Whether the convex optimum is at or below every Adam run's lowest loss. */
+  convexBelowEveryAdam: boolean;
+  /** The learned score functions s(x): convex optimum and Adam runs. */
+  scores: LabSeries[];
+  /** Langevin samples of the convex score (histogram density), its implied density, and the data. */
+  langevin: LabSeries[];
+  langevinMean: number;
+  langevinVariance: number;
+}
 
 /** Menu items the main process forwards to the page (it handles About and Quit itself). */
 export type MenuCommand = 'open' | 'save' | 'export' | 'undo' | 'redo' | 'zoom-in' | 'zoom-out' | 'zoom-reset';

@@ -177,7 +177,13 @@ export function trainingSummary(t: TrainingRow): TrainingSummary {
     error: errorOf(t.errorMessage, t.errorKind),
     createdAt: t.createdAt,
     finishedAt: t.finishedAt,
+    resumable: isResumable(t),
   };
+}
+
+/** A run that ended early and left its checkpoint behind (the trainer saves one when cancelled). */
+export function isResumable(t: TrainingRow): boolean {
+  return (t.status === 'cancelled' || t.status === 'failed') && t.checkpointPath !== null && existsSync(t.checkpointPath);
 }
 
 export function trainingDetail(t: TrainingRow): TrainingDetail {

@@ -96,6 +96,8 @@ export const ROUTES: Route[] = [
   { method: 'GET', pattern: p('/api/training/:id'), call: 'getTraining', args: id },
   { method: 'DELETE', pattern: p('/api/training/:id'), call: 'removeTraining', args: id },
   { method: 'POST', pattern: p('/api/library/check'), call: 'checkLibrary', args: optionalJson },
+  { method: 'POST', pattern: p('/api/lab/gnc1d'), call: 'labGnc1d', args: json },
+  { method: 'POST', pattern: p('/api/lab/convex'), call: 'labConvex', args: json },
 ];
 
 export type RouteMatch = { route: Route; params: string[] } | { allowed: Method[] } | null;

@@ -33,6 +33,11 @@ export interface ConvexLabOptions {
   adamSteps?: number;
   learningRate?: number;
   chains?: number;
+  /**
+   * Langevin step ε for every chain, instead of the one chosen from the
+   * score's slope (the app's Lab shows what too large a step does).
+   */
+  langevinStep?: number;
 }
 
 /** Draws the training samples: N(0, 1), or ½N(−2, 0.5²) + ½N(2, 0.5²) (well separated, method.md §6). */
@@ -107,7 +112,7 @@ interface LangevinSummary {
 }
 
 export interface ConvexLabResult {
-  settings: Required<Omit<ConvexLabOptions, 'sigma'>> & { sigma: number | null };
+  settings: Required<Omit<ConvexLabOptions, 'sigma' | 'langevinStep'>> & { sigma: number | null; langevinStep: number | null };
   data: { mean: number; variance: number; min: number; max: number };
   convex: { objective: number; kktResidual: number; hiddenUnits: number; zeroThreshold: number };
   /** Final and lowest-along-the-way training loss of each run. */
@@ -149,6 +154,7 @@ export function runConvexLab(options: ConvexLabOptions): ConvexLabResult {
   // function of the kink), which gradients cannot see; larger steps make Adam drift into s ≡ 0.
   const learningRate = checkNumber('learningRate', options.learningRate ?? 0.002, 1e-8, 10);
   const chains = checkInteger('chains', options.chains ?? 1000, 10, 1_000_000);
+  const langevinStep = options.langevinStep === undefined ? undefined : checkNumber('langevinStep', options.langevinStep, 1e-6, 10);
   const sigma = objective === 'dsm' ? checkNumber('sigma', options.sigma ?? 0.5, 1e-6, 1e6) : null;
 
   const rng = new Prng(seed);
@@ -221,7 +227,7 @@ export function runConvexLab(options: ConvexLabOptions): ConvexLabResult {
     // capped: poorly confining Adam scores would otherwise take minutes and show little more.
     let slope = 0;
     for (const t of linspace(lo, hi, 401)) slope = Math.max(slope, Math.abs(ds(t)));
-    const stepSize = Math.min(0.02 * variance, slope > 0 ? 0.2 / slope : Infinity);
+    const stepSize = langevinStep ?? Math.min(0.02 * variance, slope > 0 ? 0.2 / slope : Infinity);
     const scale = density.normalisable ? Math.max(density.variance, variance) : variance;
     const steps = Math.min(4000, Math.ceil((10 * scale) / stepSize));
     const samples = langevinSamples(s, { chains, steps, stepSize, start: [lo, hi] }, new Prng(seed + 77 + 1000 * k));
@@ -235,7 +241,7 @@ export function runConvexLab(options: ConvexLabOptions): ConvexLabResult {
   const dataHist = histogram(x, histLo, histHi, 30);
 
   return {
-    settings: { beta, activation, objective, sigma, skip, data: dataKind, samples: n, seed, starts, hidden, adamSteps, learningRate, chains },
+    settings: { beta, activation, objective, sigma, skip, data: dataKind, samples: n, seed, starts, hidden, adamSteps, learningRate, chains, langevinStep: langevinStep ?? null },
     data: { mean, variance, min: lo, max: hi },
     convex: { objective: solution.objective, kktResidual: solution.kktResidual, hiddenUnits: solution.net.a.length, zeroThreshold: zeroThreshold(program) },
     adam,

@@ -16,7 +16,7 @@ describe('call validation', () => {
 
   it('names the field, what was expected and what arrived', () => {
     expect(() => validateCall('submitJob', [{ kind: 'denoise', imageId: 'img-1', sigma: 900 }])).toThrow('Expected a number between 0.1 and 255 for submitJob argument 1.sigma but received 900');
-    expect(() => validateCall('submitJob', [{ kind: 'paint' }])).toThrow(/denoise, inpaint, train for submitJob argument 1.kind/);
+    expect(() => validateCall('submitJob', [{ kind: 'paint' }])).toThrow(/denoise, inpaint, train, sample for submitJob argument 1.kind/);
     expect(() => validateCall('submitJob', [{ kind: 'inpaint', imageId: 'img-1' }])).toThrow('Expected a value (required) for submitJob argument 1.maskId');
     expect(() => validateCall('submitJob', [{ kind: 'denoise', imageId: 'img-1', sigma: 10, model: '/etc/passwd' }])).toThrow(/no file paths/);
     expect(() => validateCall('submitJob', [{ kind: 'denoise', imageId: 'img-1', sigma: 10, crop: { x: 0, y: 0, width: 2000, height: 2000 } }])).toThrow(/at most 1048576 pixels/);

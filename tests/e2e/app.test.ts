@@ -279,6 +279,18 @@ describe.skipIf(!hasChromium)('GNC Studio in Chromium against gnc app', () => {
     expect(chosen).toMatch(/^run:/);
   });
 
+  it('the Lab redraws its plots when a setting moves', async () => {
+    await page.getByRole('button', { name: 'Lab', exact: true }).click();
+    const trajectories = page.locator('svg[aria-label="GNC flow trajectories chart"] path.line').first();
+    await trajectories.waitFor({ timeout: 30_000 });
+    const before = await trajectories.getAttribute('d');
+    const field = page.getByLabel('σ₀ (schedule start)', { exact: true });
+    await field.fill('0.05');
+    await field.press('Enter');
+    await expect.poll(() => trajectories.getAttribute('d'), { timeout: 30_000 }).not.toBe(before);
+    await page.locator('svg[aria-label="Langevin samples chart"] path.line').first().waitFor({ timeout: 30_000 });
+  });
+
   it('exports the result and never overwrites without asking', async () => {
     await page.getByRole('button', { name: 'Restore', exact: true }).click();
     await page.keyboard.press('Control+s');

@@ -92,7 +92,9 @@ describe('IPC broker', () => {
     expect((await broker.handle('gnc:exportResult', PAGE, [{ jobId: 'job-1', path: target, overwrite: true }])).ok).toBe(true);
     const train = await broker.handle('gnc:submitJob', PAGE, [{ kind: 'train', data: '/home/me/photos' }]);
     expect(!train.ok && train.error.kind).toBe('forbidden');
-    expect(calls.map((c) => c.name)).toEqual(['openImagePath', 'exportResult']);
+    // Resuming names a library training run, not a file: the engine finds its checkpoint and photos itself.
+    expect((await broker.handle('gnc:submitJob', PAGE, [{ kind: 'train', resumeTrainingId: 'ab12cd34' }])).ok).toBe(true);
+    expect(calls.map((c) => c.name)).toEqual(['openImagePath', 'exportResult', 'submitJob']);
     expect(dialogs.asked).toEqual(['open image', 'save image cat-denoised.png']);
   });
 

@@ -9,6 +9,11 @@ import type {
   EngineEventListener,
   ImageInfo,
   JobInfo,
+  LabConvexRequest,
+  LabConvexResult,
+  LabGnc1dRequest,
+  LabGnc1dResult,
+  LabSeries,
   ModelSummary,
   RestoreResultSummary,
   SubmitRequest,
@@ -104,6 +109,37 @@ export function restoreResult(jobId: string, extra: Partial<RestoreResultSummary
   };
 }
 
+/** A straight line whose slope follows a parameter, so a test can see a chart change when a slider moves. */
+const line = (name: string, slope: number, n = 5): LabSeries => ({ name, points: Array.from({ length: n }, (_, i) => ({ x: i, y: slope * i })) });
+
+export function fakeGnc1d(r: LabGnc1dRequest): LabGnc1dResult {
+  return {
+    ...r,
+    energy: [line('σ 0.1', 1), line(`σ₀ ${r.sigma0}`, r.sigma0)],
+    // One fixed line, so the chart's scale (and the drawn path) changes with σ₀.
+    trajectories: [line('start 1', r.sigma0, r.steps + 1), line('start 2', -1, r.steps + 1)],
+    attainment: line(`σ₀ ${r.sigma0}`, r.sigma0 / 10),
+    rate: Math.min(1, r.sigma0),
+    convexityThreshold: 0.29,
+    globalMinimum: 0.4,
+  };
+}
+
+export function fakeConvex(r: LabConvexRequest): LabConvexResult {
+  return {
+    beta: r.beta,
+    activation: r.activation,
+    epsilon: r.epsilon ?? 0.02,
+    loss: [line('convex optimum', 0), line('Adam 1', -r.beta)],
+    convexLoss: -1,
+    convexBelowEveryAdam: true,
+    scores: [line('convex', -r.beta)],
+    langevin: [line('Langevin (convex score)', r.epsilon ?? 0.02)],
+    langevinMean: 0,
+    langevinVariance: 1,
+  };
+}
+
 type Handler = (...args: unknown[]) => unknown;
 /** An engine event without its sequence number (the fake numbers them). */
 export type EventInput = EngineEvent extends infer E ? (E extends unknown ? Omit<E, 'seq'> & { seq?: number } : never) : never;
@@ -178,4 +214,6 @@ export class FakeApi implements EngineApi {
   getTraining = (id: string) => this.#call('getTraining', [id], () => ({}) as never);
   removeTraining = (id: string) => this.#call('removeTraining', [id], () => ({}) as never);
   checkLibrary = (o?: unknown) => this.#call('checkLibrary', [o], () => ({ problems: [] }));
+  labGnc1d = (r: LabGnc1dRequest) => this.#call('labGnc1d', [r], () => fakeGnc1d(r));
+  labConvex = (r: LabConvexRequest) => this.#call('labConvex', [r], () => fakeConvex(r));
 }

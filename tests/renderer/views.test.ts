@@ -112,13 +112,14 @@ describe('LibraryView', () => {
 });
 
 describe('TrainingView', () => {
-  it('asks for a folder, starts training, plots the loss live; pause explains why it is not there', async () => {
+  it('asks for a folder, starts training, plots the loss live', async () => {
     const { api, studio } = setup();
     render(TrainingView, { context: studioContext(studio) });
     await fireEvent.click(screen.getByRole('button', { name: 'Start training' }));
     expect(screen.getByRole('alert').textContent).toMatch(/folder of training photos/);
     expect(api.callsOf('submitJob')).toEqual([]);
-    expect(screen.getByRole('button', { name: 'Pause' }).getAttribute('title')).toMatch(/checkpoint\/resume/);
+    expect((screen.getByRole('button', { name: 'Pause' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Resume' }) as HTMLButtonElement).disabled).toBe(true);
 
     await fireEvent.input(screen.getByLabelText('Folder of photos'), { target: { value: '/photos/train' } });
     await fireEvent.input(screen.getByLabelText('Model name'), { target: { value: 'mine' } });
@@ -130,5 +131,45 @@ describe('TrainingView', () => {
     expect(document.querySelector('svg[aria-label="Validation chart"]')).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(api.callsOf('cancelJob')).toEqual([['job1']]);
+  });
+
+  it('pauses (a cancel that keeps the checkpoint), shows the iteration and resumes the paused run', async () => {
+    const { api, studio } = setup();
+    api.handlers.submitJob = (r) => ({ jobId: 'job1', kind: 'train', recordId: (r as { resumeTrainingId?: string }).resumeTrainingId ? 't2' : 't1' });
+    api.handlers.getTraining = (id) => ({ id, status: 'cancelled', resumable: true, iterations: 20, settings: {} });
+    render(TrainingView, { context: studioContext(studio) });
+    await fireEvent.input(screen.getByLabelText('Folder of photos'), { target: { value: '/photos/train' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Start training' }));
+    await waitFor(() => expect(api.callsOf('submitJob')).toHaveLength(1));
+    api.emit({ type: 'running', jobId: 'job1' });
+    api.emit({ type: 'progress', jobId: 'job1', progress: { fraction: 0.01, message: 'iteration 20', elapsed: 1, step: 20, loss: 2 } });
+    const pause = screen.getByRole('button', { name: 'Pause' }) as HTMLButtonElement;
+    await waitFor(() => expect(pause.disabled).toBe(false));
+    await fireEvent.click(pause);
+    expect(api.callsOf('cancelJob')).toEqual([['job1']]);
+    api.emit({ type: 'cancelled', jobId: 'job1' });
+
+    expect((await screen.findByRole('status')).textContent).toMatch(/Paused at iteration 20/);
+    expect(api.callsOf('getTraining')).toEqual([['t1']]);
+    const resume = screen.getByRole('button', { name: 'Resume' }) as HTMLButtonElement;
+    expect(resume.disabled).toBe(false);
+    await fireEvent.click(resume);
+    await waitFor(() => expect(api.callsOf('submitJob')).toHaveLength(2));
+    // Only the length goes with it: the engine takes the photos and settings from the paused run's checkpoint.
+    expect(api.callsOf('submitJob')[1]![0]).toEqual({ kind: 'train', resumeTrainingId: 't1', settings: { iterations: 2000 } });
+    await waitFor(() => expect(screen.queryByRole('status')).toBeNull());
+  });
+
+  it('offers to resume the newest paused run of the library when it opens', async () => {
+    const { api, studio } = setup();
+    api.handlers.listTraining = () => [
+      { id: 'new', status: 'done', resumable: false, iterations: 50 },
+      { id: 'old', status: 'cancelled', resumable: true, iterations: 7 },
+    ];
+    api.handlers.getTraining = (id) => ({ id, settings: { settings: { iterations: 40 } } });
+    render(TrainingView, { context: studioContext(studio) });
+    expect((await screen.findByRole('status')).textContent).toMatch(/Paused at iteration 7\..*up to 40 iterations/);
+    await fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
+    await waitFor(() => expect(api.callsOf('submitJob')[0]![0]).toEqual({ kind: 'train', resumeTrainingId: 'old', settings: { iterations: 40 } }));
   });
 });

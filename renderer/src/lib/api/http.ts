@@ -148,6 +148,8 @@ export class HttpEngineApi implements EngineApi {
   getTraining: EngineCalls['getTraining'] = (id) => this.#get(`/api/training/${enc(id)}`);
   removeTraining: EngineCalls['removeTraining'] = (id) => this.#delete(`/api/training/${enc(id)}`);
   checkLibrary: EngineCalls['checkLibrary'] = (options) => this.#post('/api/library/check', options ?? {});
+  labGnc1d: EngineCalls['labGnc1d'] = (request) => this.#post('/api/lab/gnc1d', request);
+  labConvex: EngineCalls['labConvex'] = (request) => this.#post('/api/lab/convex', request);
 
   // ---- events ------------------------------------------------------------------
 

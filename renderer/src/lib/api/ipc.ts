@@ -50,6 +50,8 @@ const CALL_SET: Record<EngineCallName, true> = {
   getTraining: true,
   removeTraining: true,
   checkLibrary: true,
+  labGnc1d: true,
+  labConvex: true,
 };
 const CALLS = Object.keys(CALL_SET) as EngineCallName[];
 

@@ -103,6 +103,29 @@ export function trainRequest(form: TrainForm): { ok: true; request: TrainSubmit 
   return { ok: true, request };
 }
 
+/** A paused training run the view can continue: its library id and the iteration its checkpoint holds. */
+export interface PausedRun {
+  trainingId: string;
+  iteration: number;
+}
+
+/**
+ * Continues a paused run. Only the length is sent: the checkpoint's own
+ * settings win on the engine side, and the photos are the paused run's.
+ */
+export function resumeRequest(paused: PausedRun, form: Pick<TrainForm, 'name' | 'settings'>): TrainSubmit {
+  const request: TrainSubmit = { kind: 'train', resumeTrainingId: paused.trainingId, settings: { iterations: form.settings.iterations } };
+  const name = form.name.trim();
+  if (name) request.name = name;
+  return request;
+}
+
+/** The newest run the library can resume (list is newest first), as a PausedRun. */
+export function latestPaused(runs: ReadonlyArray<{ id: string; resumable: boolean; iterations: number | null }>): PausedRun | null {
+  const run = runs.find((r) => r.resumable);
+  return run ? { trainingId: run.id, iteration: run.iterations ?? 0 } : null;
+}
+
 /** Joins a folder and a file name with the folder's own separator. */
 export function joinPath(dir: string, name: string): string {
   if (!dir) return name;

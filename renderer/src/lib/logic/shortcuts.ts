@@ -17,6 +17,7 @@ export type ShortcutAction =
   | 'view-compare'
   | 'view-library'
   | 'view-training'
+  | 'view-lab'
   | 'brush-smaller'
   | 'brush-larger'
   | 'eraser'
@@ -58,6 +59,7 @@ export const SHORTCUTS: Shortcut[] = [
   { action: 'view-compare', keys: 'Alt+2', description: 'Compare view', match: (e) => e.altKey && !mod(e) && (e.key === '2' || e.key === '™') },
   { action: 'view-library', keys: 'Alt+3', description: 'Library', match: (e) => e.altKey && !mod(e) && (e.key === '3' || e.key === '£') },
   { action: 'view-training', keys: 'Alt+4', description: 'Training', match: (e) => e.altKey && !mod(e) && (e.key === '4' || e.key === '¢') },
+  { action: 'view-lab', keys: 'Alt+5', description: 'Lab (1-D experiments)', match: (e) => e.altKey && !mod(e) && (e.key === '5' || e.key === '∞') },
   { action: 'brush-smaller', keys: '[', description: 'Smaller brush', match: (e) => plain(e) && e.key === '[' },
   { action: 'brush-larger', keys: ']', description: 'Larger brush', match: (e) => plain(e) && e.key === ']' },
   { action: 'eraser', keys: 'E', description: 'Toggle the eraser', match: (e) => plain(e) && e.key.toLowerCase() === 'e' },

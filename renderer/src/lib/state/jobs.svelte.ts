@@ -19,6 +19,9 @@ import type {
 } from '../api/types.js';
 import { EngineError } from '../api/types.js';
 
+/** Denoise and inpaint results: a restored image with its solver trace (not a model, not samples). */
+export const isRestore = (r: JobResultSummary): r is RestoreResultSummary => r.kind === 'denoise' || r.kind === 'inpaint';
+
 const FINAL: ReadonlySet<JobStatus> = new Set(['done', 'failed', 'cancelled']);
 
 export class TrackedJob {
@@ -63,7 +66,7 @@ export class TrackedJob {
 
   /** The restore result, when this is a finished denoise/inpaint job. */
   get restore(): RestoreResultSummary | null {
-    return this.result && this.result.kind !== 'train' ? this.result : null;
+    return this.result && isRestore(this.result) ? this.result : null;
   }
 
   /** Resolves with the result; rejects with an EngineError when the job fails or is cancelled. */
@@ -131,7 +134,7 @@ export class TrackedJob {
     this.cancelling = false;
     if (result) {
       this.result = result;
-      if (result.kind !== 'train' && result.trace.length) this.trace = result.trace;
+      if (isRestore(result) && result.trace.length) this.trace = result.trace;
       if (result.kind === 'train' && result.loss.length) this.losses = result.loss;
       this.#resolve(result);
     } else {
@@ -172,7 +175,7 @@ export class JobTracker {
   handle = (event: EngineEvent): void => {
     if (!('jobId' in event)) return;
     const kind = event.type === 'queued' ? event.kind : event.type === 'done' ? event.result.kind : 'denoise';
-    const preview = event.type === 'queued' ? event.preview : event.type === 'done' && event.result.kind !== 'train' ? event.result.crop !== null : false;
+    const preview = event.type === 'queued' ? event.preview : event.type === 'done' && isRestore(event.result) ? event.result.crop !== null : false;
     // Events of jobs we never heard of (started elsewhere before we connected) are tracked too.
     this.#ensure(event.jobId, kind, preview).apply(event);
   };
@@ -180,7 +183,7 @@ export class JobTracker {
   /** Submits a job and returns it at once; await job.settled() for the result. */
   async submit(request: SubmitRequest): Promise<TrackedJob> {
     const submitted = await this.#api.submitJob(request);
-    const preview = request.kind !== 'train' && request.crop !== undefined;
+    const preview = (request.kind === 'denoise' || request.kind === 'inpaint') && request.crop !== undefined;
     const job = this.#ensure(submitted.jobId, submitted.kind, preview);
     job.request = request;
     job.recordId = submitted.recordId;

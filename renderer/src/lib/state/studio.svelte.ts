@@ -6,11 +6,11 @@
 import { getContext, setContext } from 'svelte';
 import type { AppInfo, EngineApi, EngineEvent, ImageInfo, ModelSummary, ResourcePath, ScheduleSummary, TracePoint, UploadFile } from '../api/types.js';
 import { errorMessage } from '../api/types.js';
-import { JobTracker, type TrackedJob } from './jobs.svelte.js';
+import { isRestore, JobTracker, type TrackedJob } from './jobs.svelte.js';
 import { methodLabel } from '../logic/format.js';
 import { RestoreState } from './restore.svelte.js';
 
-export type ViewName = 'restore' | 'compare' | 'library' | 'training';
+export type ViewName = 'restore' | 'compare' | 'library' | 'training' | 'lab';
 export type ToolName = 'denoise' | 'inpaint';
 
 export interface Notice {
@@ -138,7 +138,7 @@ export class Studio {
     }
     this.jobs.handle(event);
     // The backend is known once a job ran: refresh what the status line shows.
-    if (event.type === 'done' && !(event.result.kind !== 'train' && event.result.crop)) void this.#refreshInfo();
+    if (event.type === 'done' && !(isRestore(event.result) && event.result.crop)) void this.#refreshInfo();
   }
 
   async #refreshInfo(): Promise<void> {
