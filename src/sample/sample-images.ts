@@ -114,6 +114,12 @@ export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
   }
   const maskData = r.task === 'inpaint' ? (r.mask ? await readMask(r.mask, image.width, image.height) : undefined) : undefined;
   if (r.task === 'inpaint' && !maskData) throw new GncError('invalid-mask', 'Posterior sampling for inpainting needs --mask');
+  if (maskData) {
+    // Hidden pixels carry no information: zero them, so neither the chains nor the GNC comparison can see them.
+    const c = image.channels;
+    observed = { ...image, data: image.data.slice() };
+    for (let p = 0; p < maskData.length; p++) if (!maskData[p]) for (let k = 0; k < c; k++) observed.data[p * c + k] = 0;
+  }
   const layout = layoutFor(image, model.architecture.inChannels);
   const y = toSolver(observed.data, image, layout);
   const mask = maskData ? maskToSolver(maskData, layout) : undefined;
