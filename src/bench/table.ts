@@ -153,6 +153,8 @@ function describeSettings(settings: BenchReport['settings']): string {
   return Object.entries(settings)
     .map(([method, s]) => {
       const f = (v: unknown) => Number(Number(v).toFixed(2));
+      // A VN run takes its steps and σ from the learned schedule picked per level, not from these settings.
+      if (method === 'vn') return 'vn: the shipped learned schedule nearest each level';
       return `${method}: ${s.steps} steps, σ₀ ${f(s.sigma0)} → σ_min ${f(s.sigmaMin)}${method === 'gnc' ? ` (${s.schedule})` : ''}`;
     })
     .join('; ');
