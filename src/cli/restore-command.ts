@@ -30,6 +30,7 @@ interface RestoreCliOptions {
   schedule?: 'linear' | 'log';
   stepScale?: number;
   tStep?: number;
+  dataWeight?: number;
   backend: BackendChoice;
   clean?: string;
   json?: boolean;
@@ -66,6 +67,7 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
     .addOption(new Option('--schedule <shape>', 'σ schedule of the GNC flow').argParser(parseChoice('--schedule', ['linear', 'log'] as const)))
     .addOption(new Option('--step-scale <λ>', 'step size relative to σ² (1 = the paper\'s)').argParser(parseNumber('--step-scale', 1e-4, 100)))
     .addOption(new Option('--t-step <τ>', 'joint optimisation: step size in log σ').argParser(parseNumber('--t-step', 0, 1e6)))
+    .addOption(new Option('--data-weight <w>', 'weight of the data term against the prior (default 1); denoising only, w at --sigma s acts as s/√w').argParser(parseNumber('--data-weight', 0.05, 20)))
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--clean <file>', 'clean reference image: report PSNR and SSIM')
     .addOption(new Option('--seed <n>', 'seed for --add-noise').argParser(parseInteger('--seed', 0, 2 ** 31)).default(0))
@@ -85,6 +87,7 @@ function settingsFrom(o: RestoreCliOptions): SolverSettings255 {
     schedule: o.schedule,
     stepScale: o.stepScale,
     tStep: o.tStep,
+    dataWeight: o.dataWeight,
   };
   for (const key of Object.keys(settings) as Array<keyof SolverSettings255>) if (settings[key] === undefined) delete settings[key];
   return settings;

@@ -20,6 +20,8 @@ export interface SolverSettings255 {
   schedule?: 'linear' | 'log';
   stepScale?: number;
   tStep?: number;
+  /** Weight of the data term (default 1, 0.05–20); denoising only: w at σ acts as σ/√w. */
+  dataWeight?: number;
 }
 
 interface RestoreJobCommon {

@@ -139,7 +139,7 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     method: s.method,
     steps: s.steps,
     ...(result.schedule ? { schedule: result.schedule } : {}),
-    settings: { method: s.method, steps: s.steps, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255, schedule: s.schedule, stepScale: s.stepScale, tStep: s.tStep },
+    settings: { method: s.method, steps: s.steps, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255, schedule: s.schedule, stepScale: s.stepScale, tStep: s.tStep, dataWeight: s.dataWeight },
     ...(sigma !== undefined ? { sigma: sigma * 255 } : {}),
     ...(request.kind === 'denoise' && request.addNoise !== undefined ? { addedNoise: { sigma: request.addNoise, seed: request.seed ?? 0 } } : {}),
     ...(mask ? { missingFraction: 1 - mask.reduce((a, b) => a + b, 0) / mask.length } : {}),

@@ -57,6 +57,7 @@ const solverSettings = object({
   schedule: oneOf('linear', 'log'),
   stepScale: number(1e-4, 100),
   tStep: number(0, 1e6),
+  dataWeight: number(0.05, 20),
 });
 
 const restoreCommon: Record<string, Check> = {

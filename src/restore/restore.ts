@@ -29,6 +29,12 @@ export interface SolverSettings {
   schedule: ScheduleShape;
   stepScale: number;
   tStep: number;
+  /**
+   * Weight w of the data term relative to the prior (default 1). Denoising:
+   * w·‖x − z‖²/(2s²) equals the data term of noise level s/√w. Inpainting: no
+   * effect, the observed pixels are a hard constraint.
+   */
+  dataWeight: number;
 }
 
 export interface RestoreRequest {
@@ -70,8 +76,8 @@ export interface RestoreResult {
 
 /** Used where neither the request nor the model says otherwise. */
 export const FALLBACK_SETTINGS: Record<TaskName, SolverSettings> = {
-  denoise: { method: 'gnc', steps: 15, sigma0: 0.4, sigmaMin: 0.02, schedule: 'log', stepScale: 1, tStep: 3 },
-  inpaint: { method: 'gnc', steps: 60, sigma0: 0.4, sigmaMin: 0.01, schedule: 'log', stepScale: 1, tStep: 3 },
+  denoise: { method: 'gnc', steps: 15, sigma0: 0.4, sigmaMin: 0.02, schedule: 'log', stepScale: 1, tStep: 3, dataWeight: 1 },
+  inpaint: { method: 'gnc', steps: 60, sigma0: 0.4, sigmaMin: 0.01, schedule: 'log', stepScale: 1, tStep: 3, dataWeight: 1 },
 };
 
 export function resolveSettings(task: TaskName, model: LoadedModel, overrides: Partial<SolverSettings> = {}): SolverSettings {
@@ -89,6 +95,7 @@ export function resolveSettings(task: TaskName, model: LoadedModel, overrides: P
   }
   checkNumber('step scale', merged.stepScale, 1e-4, 100);
   checkNumber('t step', merged.tStep, 0, 1e6);
+  checkNumber('data weight', merged.dataWeight, 0.05, 20);
   return merged;
 }
 
@@ -139,8 +146,10 @@ export function restore(request: RestoreRequest): RestoreResult {
     let data: DataTerm;
     if (task === 'denoise') {
       if (request.sigma === undefined) throw new GncError('invalid-argument', 'Denoising needs the noise level sigma');
-      data = new DenoisingTerm(z, checkNumber('sigma', request.sigma, 1e-4, 1));
+      // The data term scaled by w is the data term of noise level s/√w.
+      data = new DenoisingTerm(z, checkNumber('sigma', request.sigma, 1e-4, 1) / Math.sqrt(settings.dataWeight));
     } else {
+      // dataWeight has no effect here: observed pixels are a hard constraint.
       if (!request.mask) throw new GncError('invalid-mask', 'Inpainting needs a mask');
       const n = layout.shape.n;
       data = new InpaintingTerm(z, maskToSolver(request.mask, layout), n, layout.shape.c);

@@ -146,6 +146,18 @@ describe('restore: denoising', () => {
     if (defaults.sigma0 !== undefined) expect(result.settings.sigma0).toBe(defaults.sigma0);
     if (defaults.method !== undefined) expect(result.settings.method).toBe(defaults.method);
     expect(result.settings.steps).toBe(2);
+    expect(result.settings.dataWeight).toBe(1);
+  });
+
+  it('dataWeight w at noise level s is exactly the data term of level s/√w', () => {
+    const settings = { method: 'gnc' as const, steps: 3 };
+    const weighted = restore({ task: 'denoise', image: noisy, model, sigma: SIGMA, settings: { ...settings, dataWeight: 4 }, traceEnergy: false });
+    const halved = restore({ task: 'denoise', image: noisy, model, sigma: SIGMA / 2, settings: { ...settings, dataWeight: 1 }, traceEnergy: false });
+    const plain = restore({ task: 'denoise', image: noisy, model, sigma: SIGMA, settings, traceEnergy: false });
+    expect(weighted.image.data).toEqual(halved.image.data);
+    expect(weighted.settings.dataWeight).toBe(4);
+    // And it does change the result against the default weight.
+    expect(weighted.image.data).not.toEqual(plain.image.data);
   });
 });
 
@@ -276,6 +288,11 @@ describe('restore: invalid requests', () => {
 
   it('rejects sigmaMin above sigma0', () => {
     expectGncError(run({ settings: { sigma0: 10 / 255, sigmaMin: 20 / 255 } }), 'invalid-argument', /sigma-min.*sigma0/);
+  });
+
+  it('rejects an out-of-range data weight, naming it', () => {
+    expectGncError(run({ settings: { dataWeight: 0.01 } }), 'invalid-argument', /data weight.*0\.01/);
+    expectGncError(run({ settings: { dataWeight: 25 } }), 'invalid-argument', /data weight.*25/);
   });
 
   it('rejects zero or fractional steps', () => {
