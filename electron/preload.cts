@@ -40,6 +40,7 @@ const api: GncPreloadApi = {
   getImage: invoke('getImage'),
   removeImage: invoke('removeImage'),
   uploadMask: invoke('uploadMask'),
+  estimateNoise: invoke('estimateNoise'),
   listJobs: invoke('listJobs'),
   submitJob: invoke('submitJob'),
   getJob: invoke('getJob'),

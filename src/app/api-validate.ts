@@ -95,6 +95,7 @@ export const solverSettings = object({
   schedule: oneOf('linear', 'log'),
   stepScale: number(1e-4, 100),
   tStep: number(0, 1e6),
+  dataWeight: number(0.05, 20),
 });
 const crop: Check = (v, where) => {
   object({ x: integer(0, 1e6), y: integer(0, 1e6), width: integer(8, 1e6), height: integer(8, 1e6) }, ['x', 'y', 'width', 'height'])(v, where);
@@ -216,6 +217,7 @@ export const CALL_ARGUMENTS: { readonly [K in EngineCallName]: readonly Check[] 
   getImage: [id],
   removeImage: [id],
   uploadMask: [id, uploadFile],
+  estimateNoise: [id],
   listJobs: [],
   submitJob: [submit],
   getJob: [id],

@@ -21,6 +21,8 @@ import type { ModelRow } from '../library/models-repo.js';
 import { safeFileName } from '../library/files.js';
 import { JobService, type JobRunner } from '../jobs/job-service.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
+import { readImage } from '../image/io.js';
+import { estimateNoiseSigma } from '../image/noise-estimate.js';
 import { GncError } from '../util/errors.js';
 import { projectRoot, userDataDir } from '../util/paths.js';
 import { validateCall, MAX_CROP_PIXELS, MAX_UPLOAD_BYTES } from './api-validate.js';
@@ -292,6 +294,11 @@ export class AppEngine implements Api.EngineCalls {
 
   async uploadMask(imageId: string, file: Api.UploadFile): Promise<Api.MaskInfo> {
     return this.images.addMask(imageId, file);
+  }
+
+  async estimateNoise(imageId: string): Promise<Api.NoiseEstimate> {
+    const image = await readImage(this.images.get(imageId).file, { maxPixels: this.images.maxPixels });
+    return { sigma: estimateNoiseSigma(image) };
   }
 
   // ─── jobs

@@ -57,6 +57,7 @@
  *   GET    /api/images/:id/preview            → image (PNG or JPEG, 8-bit, longest side ≤ AppInfo.limits.previewSide)
  *   GET    /api/images/:id/display            → image/png, full resolution, 8-bit sRGB-as-stored
  *   POST   /api/images/:id/mask?name= bytes   → MaskInfo (400 invalid-mask naming both sizes on mismatch)
+ *   POST   /api/images/:id/noise-estimate     → NoiseEstimate (σ of the photo's Gaussian noise, 0–255)
  *   GET    /api/masks/:id/display             → image/png (white = fill in)
  *   GET    /api/jobs                          → JobInfo[] (this session's)
  *   POST   /api/jobs              SubmitRequest → JobSubmitted
@@ -156,6 +157,13 @@ export interface SolverSettings {
   schedule?: 'linear' | 'log';
   stepScale?: number;
   tStep?: number;
+  /** Weight of the data term (default 1, 0.05–20); denoising only: w at σ acts as σ/√w. */
+  dataWeight?: number;
+}
+
+/** estimateNoise: the noise standard deviation per channel on the 0–255 scale. */
+export interface NoiseEstimate {
+  sigma: number;
 }
 
 export interface TrainSettings {
@@ -712,6 +720,8 @@ export interface EngineCalls {
   getImage(imageId: string): Promise<ImageInfo>;
   removeImage(imageId: string): Promise<{ removed: true }>;
   uploadMask(imageId: string, file: UploadFile): Promise<MaskInfo>;
+  /** Blind estimate of the photo's Gaussian noise level (Donoho–Johnstone on the finest diagonal wavelet band). */
+  estimateNoise(imageId: string): Promise<NoiseEstimate>;
 
   listJobs(): Promise<JobInfo[]>;
   submitJob(request: SubmitRequest): Promise<JobSubmitted>;

@@ -22,8 +22,8 @@ import { isApiErrorKind } from './api-errors.js';
  * tests/app/library-views.test.ts checks the two agree.
  */
 export const FALLBACK_DEFAULTS: Record<'denoise' | 'inpaint', Required<SolverSettings>> = {
-  denoise: { method: 'gnc', steps: 15, sigma0: 0.4 * 255, sigmaMin: 0.02 * 255, schedule: 'log', stepScale: 1, tStep: 3 },
-  inpaint: { method: 'gnc', steps: 60, sigma0: 0.4 * 255, sigmaMin: 0.01 * 255, schedule: 'log', stepScale: 1, tStep: 3 },
+  denoise: { method: 'gnc', steps: 15, sigma0: 0.4 * 255, sigmaMin: 0.02 * 255, schedule: 'log', stepScale: 1, tStep: 3, dataWeight: 1 },
+  inpaint: { method: 'gnc', steps: 60, sigma0: 0.4 * 255, sigmaMin: 0.01 * 255, schedule: 'log', stepScale: 1, tStep: 3, dataWeight: 1 },
 };
 
 type Json = Record<string, unknown>;

@@ -81,6 +81,7 @@ export const ROUTES: Route[] = [
     call: 'uploadMask',
     args: async (ctx) => [decodeURIComponent(ctx.params[0]!), await upload(ctx, 'mask')],
   },
+  { method: 'POST', pattern: p('/api/images/:id/noise-estimate'), call: 'estimateNoise', args: id },
   { method: 'GET', pattern: p('/api/jobs'), call: 'listJobs', args: none },
   { method: 'POST', pattern: p('/api/jobs'), call: 'submitJob', args: json },
   { method: 'GET', pattern: p('/api/jobs/:id'), call: 'getJob', args: id },

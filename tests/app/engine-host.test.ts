@@ -9,7 +9,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EngineClient } from '../../src/app/engine-client.js';
 import type { AppInfo, ImageInfo } from '../../src/app/engine-api.js';
-import { tempDir, writeSynthetic } from '../helpers/fixtures.js';
+import { addGaussianNoise } from '../../src/image/noise.js';
+import { writeImage } from '../../src/image/io.js';
+import { syntheticImage, tempDir, writeSynthetic } from '../helpers/fixtures.js';
 
 const tmp = tempDir('gnc-host-');
 let client: EngineClient;
@@ -38,6 +40,16 @@ describe('engine host process', () => {
     const preview = await client.resource(image.previewUrl);
     expect(preview.mime).toMatch(/^image\//);
     expect(preview.bytes.length).toBeGreaterThan(50);
+  });
+
+  it('estimates the noise level of an uploaded noisy photo within 15 %', async () => {
+    const clean = syntheticImage(128, 96, 3, { seed: 5 });
+    // σ = 15 keeps clipping at 0 and 1 rare (the image lies in [0.1, 0.9]); 16-bit keeps quantisation out.
+    await writeImage(tmp.file('noisy.png'), { ...clean, data: addGaussianNoise(clean.data, 15 / 255, 9) }, { bitDepth: 16 });
+    const bytes = new Uint8Array(readFileSync(tmp.file('noisy.png')));
+    const image = (await client.call('uploadImage', [{ name: 'noisy.png', bytes }])) as ImageInfo;
+    const { sigma } = (await client.call('estimateNoise', [image.imageId])) as { sigma: number };
+    expect(Math.abs(sigma - 15) / 15).toBeLessThan(0.15);
   });
 
   it('rejects with the error kind the engine gave', async () => {

@@ -96,6 +96,27 @@ describe('App', () => {
     expect(screen.getByText('30.50 dB')).toBeTruthy();
   });
 
+  it('Estimate asks the engine for the noise level and sets σ; the data weight goes with the run', async () => {
+    const api = new FakeApi();
+    const { container } = render(App, { props: { api } });
+    await screen.findByText('Engine connected');
+    await openPhoto(api, container);
+    const estimate = (await screen.findByRole('button', { name: 'Estimate the noise level' })) as HTMLButtonElement;
+    await waitFor(() => expect(estimate.disabled).toBe(false));
+    await fireEvent.click(estimate);
+    await waitFor(() => expect(api.callsOf('estimateNoise')).toEqual([['img1']]));
+    await waitFor(() => expect((screen.getByLabelText('Noise level σ') as HTMLInputElement).value).toBe('17.5'));
+
+    const weight = screen.getByLabelText('Data weight') as HTMLInputElement;
+    expect(weight.disabled).toBe(false);
+    await fireEvent.focus(weight);
+    await fireEvent.input(weight, { target: { value: '2.5' } });
+    await fireEvent.blur(weight);
+    await fireEvent.click(screen.getByRole('button', { name: 'Denoise' }));
+    await waitFor(() => expect(api.callsOf('submitJob').at(-1)?.[0]).toMatchObject({ kind: 'denoise', sigma: 17.5, settings: { dataWeight: 2.5 } }));
+    expect((api.callsOf('submitJob').at(-1)![0] as { crop?: unknown }).crop).toBeUndefined();
+  });
+
   it('the denoise panel offers only the methods the model can run, and sends a clean reference with the run', async () => {
     const api = new FakeApi();
     api.handlers.listModels = () => [{ ...MODEL, methods: ['gnc', 'vn'] }];

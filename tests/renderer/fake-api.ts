@@ -31,8 +31,8 @@ export const MODEL: ModelSummary = {
   inChannels: 1,
   sigmaRange: [1, 100],
   defaults: {
-    denoise: { method: 'gnc', steps: 15, sigma0: 102, sigmaMin: 5.1, schedule: 'log', stepScale: 1, tStep: 3 },
-    inpaint: { method: 'gnc', steps: 60, sigma0: 102, sigmaMin: 2.55, schedule: 'log', stepScale: 1, tStep: 3 },
+    denoise: { method: 'gnc', steps: 15, sigma0: 102, sigmaMin: 5.1, schedule: 'log', stepScale: 1, tStep: 3, dataWeight: 1 },
+    inpaint: { method: 'gnc', steps: 60, sigma0: 102, sigmaMin: 2.55, schedule: 'log', stepScale: 1, tStep: 3, dataWeight: 1 },
   },
   methods: ['gnc', 'joint'],
   tags: [],
@@ -93,7 +93,7 @@ export function restoreResult(jobId: string, extra: Partial<RestoreResultSummary
     model: { name: 'starter', id: MODEL.id },
     method: 'gnc',
     steps: 3,
-    settings: { method: 'gnc', steps: 3, sigma0: 102, sigmaMin: 5, schedule: 'log', stepScale: 1, tStep: 3 },
+    settings: { method: 'gnc', steps: 3, sigma0: 102, sigmaMin: 5, schedule: 'log', stepScale: 1, tStep: 3, dataWeight: 1 },
     seconds: 1.5,
     psnr: 30.5,
     trace: [
@@ -192,6 +192,7 @@ export class FakeApi implements EngineApi {
   openImagePath = (req: unknown) => this.#call('openImagePath', [req], () => imageInfo());
   getImage = (id: string) => this.#call('getImage', [id], () => imageInfo());
   removeImage = (id: string) => this.#call('removeImage', [id], () => ({ removed: true as const }));
+  estimateNoise = (id: string) => this.#call('estimateNoise', [id], () => ({ sigma: 17.5 }));
   uploadMask = (imageId: string, file: unknown) =>
     this.#call('uploadMask', [imageId, file], () => ({ maskId: 'm1', imageId, width: 64, height: 48, fillFraction: 0.1, displayUrl: '/api/masks/m1/display' }));
   listJobs = () => this.#call('listJobs', [], () => []);

@@ -124,6 +124,7 @@ export class HttpEngineApi implements EngineApi {
   getImage: EngineCalls['getImage'] = (id) => this.#get(`/api/images/${enc(id)}`);
   removeImage: EngineCalls['removeImage'] = (id) => this.#delete(`/api/images/${enc(id)}`);
   uploadMask: EngineCalls['uploadMask'] = (imageId, file) => this.#upload(`/api/images/${enc(imageId)}/mask`, file);
+  estimateNoise: EngineCalls['estimateNoise'] = (imageId) => this.#post(`/api/images/${enc(imageId)}/noise-estimate`);
 
   listJobs: EngineCalls['listJobs'] = () => this.#get('/api/jobs');
   submitJob: EngineCalls['submitJob'] = (request) => this.#post('/api/jobs', request);

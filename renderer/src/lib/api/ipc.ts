@@ -35,6 +35,7 @@ const CALL_SET: Record<EngineCallName, true> = {
   getImage: true,
   removeImage: true,
   uploadMask: true,
+  estimateNoise: true,
   listJobs: true,
   submitJob: true,
   getJob: true,

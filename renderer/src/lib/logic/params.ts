@@ -77,6 +77,7 @@ export const SCHEDULE_PARAMS = {
   steps: { key: 'steps', label: 'Steps T', min: 1, max: 300, step: 1, integer: true, log: true, help: 'Number of solver steps. More steps: slower, usually better.' },
   stepScale: { key: 'stepScale', label: 'Step size λ', min: 0.01, max: 10, step: 0.01, log: true, help: 'Scales each step (λσ²). 1 is the paper’s choice.' },
   tStep: { key: 'tStep', label: 'σ step τₜ (joint)', min: 0, max: 50, step: 0.1, help: 'How fast the joint method moves its smoothing level.' },
+  dataWeight: { key: 'dataWeight', label: 'Data weight', min: 0.05, max: 20, step: 0.01, log: true, help: 'How strongly the result keeps to the photo against the prior (1 = as the noise level says). Weight w at noise level σ acts as σ/√w: above 1 keeps more detail and noise, below 1 smooths more.' },
 } satisfies Record<string, ParamSpec>;
 
 export type ScheduleKey = keyof typeof SCHEDULE_PARAMS;
@@ -90,9 +91,11 @@ export interface ScheduleValues {
   steps: number;
   stepScale: number;
   tStep: number;
+  /** Denoising: weight of the data term (1 = as the noise level says). */
+  dataWeight: number;
 }
 
-export const FALLBACK_SCHEDULE: ScheduleValues = { method: 'gnc', schedule: 'log', sigma0: 102, sigmaMin: 5.1, steps: 15, stepScale: 1, tStep: 3 };
+export const FALLBACK_SCHEDULE: ScheduleValues = { method: 'gnc', schedule: 'log', sigma0: 102, sigmaMin: 5.1, steps: 15, stepScale: 1, tStep: 3, dataWeight: 1 };
 
 /** Problems that involve more than one setting (null when the set is consistent). */
 export function scheduleProblem(v: ScheduleValues): string | null {

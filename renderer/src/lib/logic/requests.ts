@@ -25,8 +25,10 @@ export interface InpaintForm {
 
 /** Solver settings for a request; a learned (VN) schedule brings its own steps and σ, so only the method goes. */
 export function settingsOf(s: ScheduleValues): SolverSettings {
-  if (s.method === 'vn') return { method: 'vn' };
-  return { method: s.method, steps: s.steps, sigma0: s.sigma0, sigmaMin: s.sigmaMin, schedule: s.schedule, stepScale: s.stepScale, tStep: s.tStep };
+  // The data weight goes only when it is not the engine's default of 1 (it has no effect on inpainting).
+  const weight = s.dataWeight !== 1 ? { dataWeight: s.dataWeight } : {};
+  if (s.method === 'vn') return { method: 'vn', ...weight };
+  return { method: s.method, steps: s.steps, sigma0: s.sigma0, sigmaMin: s.sigmaMin, schedule: s.schedule, stepScale: s.stepScale, tStep: s.tStep, ...weight };
 }
 
 /** The schedule a model recommends for a task (its method only if the model can run it: else GNC flow), or the app's fallback. */
@@ -34,7 +36,7 @@ export function scheduleFromModel(model: ModelSummary | undefined, task: 'denois
   const d = model?.defaults?.[task];
   if (!d) return { ...FALLBACK_SCHEDULE, steps: task === 'inpaint' ? 60 : FALLBACK_SCHEDULE.steps };
   const method = model.methods.includes(d.method) ? d.method : 'gnc';
-  return { method, schedule: d.schedule, sigma0: d.sigma0, sigmaMin: Math.min(d.sigmaMin, d.sigma0), steps: d.steps, stepScale: d.stepScale, tStep: d.tStep };
+  return { method, schedule: d.schedule, sigma0: d.sigma0, sigmaMin: Math.min(d.sigmaMin, d.sigma0), steps: d.steps, stepScale: d.stepScale, tStep: d.tStep, dataWeight: d.dataWeight ?? 1 };
 }
 
 export function denoiseRequest(form: DenoiseForm, imageId: string, crop?: CropRect): DenoiseSubmit {
