@@ -10,7 +10,7 @@
  *   - the engine (src/app/app-engine.ts) implements `EngineCalls`;
  *   - the web bridge (src/bridge/) maps every call to one HTTP route below;
  *   - Electron (electron/) maps every call to one IPC channel below, and the
- *     preload exposes them as `window.gnc` (`GncPreloadApi`).
+ *     preload exposes them as the preload's `gnc` global (`GncPreloadApi`).
  * The renderer wraps either transport in an `EngineApi`.
  *
  * Conventions: noise levels (σ) are on the 0–255 scale; ids are opaque
@@ -93,7 +93,7 @@
  * with the method's arguments in order), e.g. `gnc:submitJob`, `gnc:listRuns`.
  * Dialogs are `gnc:showOpenDialog` and `gnc:showSaveDialog`. Main → renderer
  * pushes are `gnc:event` (an EngineEvent) and `gnc:menu` (a MenuCommand).
- * `window.gnc` (GncPreloadApi) has one method per channel; each resolves to
+ * the preload's `gnc` global (GncPreloadApi) has one method per channel; each resolves to
  * an `IpcResult` ({ ok: true, value } | { ok: false, error: ApiError }), which
  * the renderer's IPC client turns back into values and errors with a kind.
  * Every argument is validated in the main process (electron/ipc-broker.ts)
@@ -824,7 +824,7 @@ export interface DesktopDialogs {
 }
 
 /**
- * What every `window.gnc` method resolves to. Errors come back as values,
+ * What every the preload's `gnc` global method resolves to. Errors come back as values,
  * not rejections, because Electron's contextBridge keeps only the message of
  * a thrown Error and the page needs the kind ('exists', 'invalid-mask'...).
  */
@@ -832,7 +832,7 @@ export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ApiError
 
 type AsIpc<F> = F extends (...args: infer A) => Promise<infer R> ? (...args: A) => Promise<IpcResult<R>> : never;
 
-/** `window.gnc` in the Electron window (electron/preload.cts): every call and dialog, answering IpcResults. */
+/** the preload's `gnc` global in the Electron window (electron/preload.cts): every call and dialog, answering IpcResults. */
 export type GncPreloadApi = { readonly [K in EngineCallName]: AsIpc<EngineCalls[K]> } & {
   readonly [K in keyof DesktopDialogs]: AsIpc<DesktopDialogs[K]>;
 } & {

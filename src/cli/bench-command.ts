@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
 import type { BenchJobRequest, BenchJobResult } from '../jobs/contract.js';
-import { addRecordingOptions, openCliJobs } from './recording.js';
+import { addRecordingOptions, runCliJob } from './recording.js';
 import { formatBenchReport, type BenchReport } from '../bench/table.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
 import type { MethodName } from '../solve/solver.js';
@@ -118,9 +118,11 @@ async function runBench(task: 'denoise' | 'inpaint', o: BenchCliOptions): Promis
     backend: o.backend,
   };
   // Runs on an engine worker thread (Ctrl-C cancels between images) and is recorded in the library.
-  const jobs = openCliJobs(o);
   let lastLine = '';
-  const job = await jobs.service.submit(request, {
+  const { result, recordId } = await runCliJob(o, request, 'bench', {
+    cancelMessage: 'cancelling the benchmark…',
+    // One line per image and level, as the bench has always printed them; no bar.
+    view: () => undefined,
     onProgress: (p) => {
       if (p.step !== undefined && p.message !== lastLine && p.message.startsWith('[')) {
         lastLine = p.message;
@@ -128,17 +130,6 @@ async function runBench(task: 'denoise' | 'inpaint', o: BenchCliOptions): Promis
       }
     },
   });
-  const onSigint = () => {
-    process.stderr.write('cancelling the benchmark…\n');
-    job.cancel();
-  };
-  process.once('SIGINT', onSigint);
-  let report: BenchReport;
-  try {
-    report = ((await job.result) as BenchJobResult).report as BenchReport;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await jobs.close();
-  }
-  process.stdout.write(o.json ? `${JSON.stringify({ ...report, ...(job.recordId ? { run: job.recordId } : {}) })}\n` : `${formatBenchReport(report)}\n`);
+  const report = (result as BenchJobResult).report as BenchReport;
+  process.stdout.write(o.json ? `${JSON.stringify({ ...report, ...(recordId ? { run: recordId } : {}) })}\n` : `${formatBenchReport(report)}\n`);
 }

@@ -4,7 +4,7 @@
  * --no-record. One place so every command records the same way.
  */
 import type { Command } from 'commander';
-import type { JobRequest, JobResult } from '../jobs/contract.js';
+import type { JobProgress, JobRequest, JobResult } from '../jobs/contract.js';
 import { JobService } from '../jobs/job-service.js';
 import { progressBar } from './progress.js';
 import { LibraryJobRecorder } from '../library/job-recorder.js';
@@ -41,20 +41,43 @@ export function openCliJobs(o: RecordingOptions): CliJobs {
   };
 }
 
+/** How a command shows its job's progress: bar position and fields, or nothing for this event. */
+export type ProgressView = (p: JobProgress) => { done: number; total: number; fields?: Record<string, string | undefined> } | undefined;
+
+export interface CliJobDisplay {
+  /** Default: the fraction and the job's message. */
+  view?: ProgressView;
+  /** Extra handling of every event (e.g. printing lines to stderr). */
+  onProgress?: (p: JobProgress) => void;
+  /** What Ctrl-C says before cancelling. */
+  cancelMessage?: string;
+}
+
 /**
  * Runs one job for a CLI command: submit, a progress bar from the job's
  * progress, Ctrl-C → cancel (the job stops at its next tile, step or
- * iteration), and the result once recorded.
+ * iteration), and the result once recorded. Every command that computes goes
+ * through here, so they all record, cancel and clean up the same way.
  */
-export async function runCliJob(o: RecordingOptions & { progress?: boolean; json?: boolean }, request: JobRequest, label: string): Promise<{ result: JobResult; recordId: string | undefined }> {
+export async function runCliJob(
+  o: RecordingOptions & { progress?: boolean; json?: boolean },
+  request: JobRequest,
+  label: string,
+  display: CliJobDisplay = {},
+): Promise<{ result: JobResult; recordId: string | undefined }> {
   const bar = progressBar(label, o.progress ?? (process.stderr.isTTY === true && !o.json));
+  const view: ProgressView = display.view ?? ((p) => ({ done: Math.round(p.fraction * 1000), total: 1000, fields: { '': p.message } }));
   const jobs = openCliJobs(o);
   try {
     const job = await jobs.service.submit(request, {
-      onProgress: (p) => bar.update(Math.round(p.fraction * 1000), 1000, { '': p.message }),
+      onProgress: (p) => {
+        display.onProgress?.(p);
+        const shown = view(p);
+        if (shown) bar.update(shown.done, shown.total, shown.fields);
+      },
     });
     const onSigint = () => {
-      bar.finish('cancelling…');
+      bar.finish(display.cancelMessage ?? 'cancelling…');
       job.cancel();
     };
     process.once('SIGINT', onSigint);

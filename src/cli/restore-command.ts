@@ -10,10 +10,10 @@ import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
 import type { TaskName } from '../restore/restore.js';
 import type { DenoiseJobRequest, InpaintJobRequest, RestoreJobResult, SolverSettings255 } from '../jobs/contract.js';
-import { addRecordingOptions, openCliJobs } from './recording.js';
+import { addRecordingOptions, runCliJob } from './recording.js';
 import { GncError } from '../util/errors.js';
 import { parseChoice, parseInteger, parseNumber, parseSigma255 } from './options.js';
-import { formatSeconds, progressBar } from './progress.js';
+import { formatSeconds } from './progress.js';
 
 interface RestoreCliOptions {
   out: string;
@@ -122,33 +122,21 @@ async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): 
   // Checked first so a bad output name fails before the solve, not after it.
   formatFromPath(o.out);
   const request = requestFrom(task, input, o);
-  const bar = progressBar(task, o.progress ?? (process.stderr.isTTY === true && !o.json));
   // The solve runs on an engine worker thread, so this thread stays free to
   // take Ctrl-C and cancel it; the output is written only after a finished
   // solve, so nothing half-written is left.
-  const jobs = openCliJobs(o);
-  const job = await jobs.service.submit(request, {
-    onProgress: (p) =>
-      bar.update(p.step ?? 0, p.steps ?? 1, {
+  const { result: done, recordId } = await runCliJob(o, request, task, {
+    view: (p) => ({
+      done: p.step ?? 0,
+      total: p.steps ?? 1,
+      fields: {
         'σ': p.trace ? p.trace.sigma.toFixed(1) : undefined,
         PSNR: p.trace?.psnr !== undefined ? `${p.trace.psnr.toFixed(2)} dB` : undefined,
-      }),
+      },
+    }),
   });
-  const onSigint = () => {
-    bar.finish('cancelling…');
-    job.cancel();
-  };
-  process.once('SIGINT', onSigint);
-  let result: RestoreJobResult;
-  try {
-    result = (await job.result) as RestoreJobResult;
-  } finally {
-    process.off('SIGINT', onSigint);
-    bar.finish();
-    await jobs.close();
-  }
-  const recorded = job.recordId ? { run: job.recordId } : {};
-
+  const result = done as RestoreJobResult;
+  const recorded = recordId ? { run: recordId } : {};
   if (o.json) {
     const { kind, outputs, ...rest } = result;
     const report = { command: kind, ...rest, input: path.resolve(input), output: path.resolve(outputs[0]!), ...recorded };
@@ -158,7 +146,7 @@ async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): 
     process.stdout.write(
       `${task}: wrote ${o.out} (${result.width}×${result.height}, ${result.channels === 3 ? 'RGB' : 'grey'}, ${result.bitDepth}-bit) with ${result.model.name}, ` +
         `${result.method} ${result.steps} steps${result.schedule ? ` (schedule for ${result.kind === 'denoise' ? `σ ${result.schedule.level}` : `${result.schedule.level * 100}% missing`}: ${path.basename(result.schedule.file)})` : ''} on ${result.backend.name} in ${formatSeconds(result.seconds)}${quality}` +
-        `${job.recordId ? `; recorded as run ${job.recordId.slice(0, 8)}` : ''}\n`,
+        `${recordId ? `; recorded as run ${recordId.slice(0, 8)}` : ''}\n`,
     );
   }
 }

@@ -8,9 +8,9 @@ import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
 import { DEFAULT_TRAIN_SETTINGS } from '../train/trainer.js';
 import type { TrainJobRequest, TrainJobResult } from '../jobs/contract.js';
 import { trainSettingsFrom } from '../jobs/train-job.js';
-import { addRecordingOptions, openCliJobs } from './recording.js';
+import { addRecordingOptions, runCliJob } from './recording.js';
 import { parseInteger, parseNumber, parseSigma255 } from './options.js';
-import { formatSeconds, progressBar } from './progress.js';
+import { formatSeconds } from './progress.js';
 
 interface TrainCliOptions {
   data: string;
@@ -99,34 +99,18 @@ function requestFrom(o: TrainCliOptions): TrainJobRequest {
 
 async function runTrain(o: TrainCliOptions): Promise<void> {
   const request = requestFrom(o);
-  const bar = progressBar('train', o.progress ?? (process.stderr.isTTY === true && !o.json));
   let lastValidation = '';
-  const jobs = openCliJobs(o);
   // Training runs on an engine worker thread; Ctrl-C asks it to stop after
   // the current iteration, save a checkpoint and end as cancelled.
-  const job = await jobs.service.submit(request, {
-    onProgress: (p) => {
-      if (p.loss === undefined || p.step === undefined) return;
+  const { result: done, recordId } = await runCliJob(o, request, 'train', {
+    cancelMessage: 'stopping after this iteration and saving a checkpoint…',
+    view: (p) => {
+      if (p.loss === undefined || p.step === undefined) return undefined;
       if (p.validation) lastValidation = Object.entries(p.validation).map(([s, v]) => `${s}:${v.toFixed(2)}`).join(' ');
-      bar.update(p.step, p.steps ?? o.iterations, {
-        loss: p.loss.toPrecision(4),
-        ...(lastValidation ? { 'val dB': lastValidation } : {}),
-      });
+      return { done: p.step, total: p.steps ?? o.iterations, fields: { loss: p.loss.toPrecision(4), ...(lastValidation ? { 'val dB': lastValidation } : {}) } };
     },
   });
-  const onSigint = () => {
-    bar.finish('stopping after this iteration and saving a checkpoint…');
-    job.cancel();
-  };
-  process.once('SIGINT', onSigint);
-  let result: TrainJobResult;
-  try {
-    result = (await job.result) as TrainJobResult;
-  } finally {
-    process.off('SIGINT', onSigint);
-    bar.finish();
-    await jobs.close();
-  }
+  const result = done as TrainJobResult;
   const settings = trainSettingsFrom(request);
   const report = {
     command: 'train',
@@ -138,14 +122,14 @@ async function runTrain(o: TrainCliOptions): Promise<void> {
     validation: result.validation,
     finalLoss: result.loss.at(-1)?.loss,
     settings,
-    ...(job.recordId ? { training: job.recordId } : {}),
+    ...(recordId ? { training: recordId } : {}),
   };
   if (o.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     process.stdout.write(
       `train: wrote ${result.out} (id ${result.id.slice(0, 12)}) after ${result.iterations} iterations on ${result.backend.name} in ${formatSeconds(result.seconds)}; ` +
         `validation (Tweedie one-step PSNR at σ 15/25/50): ${Object.values(result.validation).map((v) => v.toFixed(2)).join(' / ')} dB` +
-        `${job.recordId ? `; recorded as training run ${job.recordId.slice(0, 8)}` : ''}\n`,
+        `${recordId ? `; recorded as training run ${recordId.slice(0, 8)}` : ''}\n`,
     );
   }
 }

@@ -4,51 +4,13 @@
  * than ignored, so a typo in a front end is an error, not a silent default.
  */
 import { BACKEND_CHOICES } from '../engine/backend.js';
-import { GncError } from '../util/errors.js';
+import { fail, flag, integer, list, number, object, oneOf, type Check } from '../util/check-fields.js';
 import type { JobRequest } from './contract.js';
-
-type Check = (value: unknown, where: string) => void;
-
-function fail(where: string, expected: string, value: unknown): never {
-  let shown: string;
-  try {
-    shown = JSON.stringify(value) ?? String(value);
-  } catch {
-    shown = String(value);
-  }
-  if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
-  throw new GncError('invalid-argument', `Expected ${expected} for ${where} but received ${shown}`);
-}
 
 const text: Check = (v, where) => {
   if (typeof v !== 'string' || v.length === 0 || v.length > 4096 || v.includes('\0')) fail(where, 'a non-empty path or name', v);
 };
-const number = (min: number, max: number): Check => (v, where) => {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) fail(where, `a number between ${min} and ${max}`, v);
-};
-const integer = (min: number, max: number): Check => (v, where) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(where, `an integer between ${min} and ${max}`, v);
-};
-const oneOf = (...choices: unknown[]): Check => (v, where) => {
-  if (!choices.includes(v)) fail(where, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, v);
-};
-const flag: Check = (v, where) => {
-  if (typeof v !== 'boolean') fail(where, 'true or false', v);
-};
-const texts: Check = (v, where) => {
-  if (!Array.isArray(v) || v.length > 8) fail(where, 'a list of at most 8 paths', v);
-  v.forEach((item, i) => text(item, `${where}[${i}]`));
-};
-const object = (fields: Record<string, Check>, required: string[] = []): Check => (v, where) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(where, 'an object', v);
-  const record = v as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!(key in fields)) fail(`${where}.${key}`, `no such field (known: ${Object.keys(fields).join(', ')})`, record[key]);
-  }
-  for (const key of required) if (record[key] === undefined) fail(`${where}.${key}`, 'a value (required)', undefined);
-  for (const [key, check] of Object.entries(fields)) if (record[key] !== undefined) check(record[key], `${where}.${key}`);
-};
-
+const texts = list(text, 8);
 const solverSettings = object({
   method: oneOf('gnc', 'joint', 'vn'),
   steps: integer(1, 10_000),

@@ -133,7 +133,8 @@ export async function learnSchedule(o: LearnScheduleOptions): Promise<{ schedule
   else checkNumber('missing fraction', o.level, 0, 0.99);
   const arch = o.model.architecture;
   if (arch.inChannels !== 1) throw new GncError('invalid-argument', `learn-schedule trains on grey patches but the model ${o.model.name} has ${arch.inChannels} input channels`);
-  const { tMin, tMax } = new FoEPrior(arch, o.model.parameters).tRange;
+  // The last layer's spline grid is the prior's trained t range (FoEPrior.tRange), read without building a prior.
+  const { tMin, tMax } = arch.layers[arch.layers.length - 1]!.spline;
   const noiseSigma = o.task === 'denoise' ? o.level / 255 : 0;
 
   // Start from the model's recommended GNC schedule, resampled to T steps.
@@ -227,8 +228,10 @@ export async function learnSchedule(o: LearnScheduleOptions): Promise<{ schedule
       const { data: clean, shape } = await sampler.next();
       const { z, mask } = corrupt(o.task, clean, o.level, rng);
       const x0 = dataTerm(o.task, z, noiseSigma, mask, shape.n).initial();
-      tsVar.assign(tf.tensor1d(groups.ts));
-      scalesVar.assign(tf.tensor1d(groups.logScales));
+      tf.tidy(() => {
+        tsVar.assign(tf.tensor1d(groups.ts));
+        scalesVar.assign(tf.tensor1d(groups.logScales));
+      });
       const dims: [number, number, number, number] = [shape.n, shape.h, shape.w, 1];
       let mse = 0;
       const grads = tf.tidy(() => {
