@@ -50,7 +50,9 @@ export function proximalSteps(
     const t = new Array<number>(n).fill(Math.log(sigma));
     const g = problem.prior.evaluate(x, problem.shape, t, { gradX: true }).gradX!;
     for (let k = 0; k < g.length; k++) g[k] = x[k]! - tau * g[k]!;
-    x = problem.data.prox(g, tau);
+    // prox in place: one full-size array less per step on a large photo, and
+    // x stays in the prior's buffer (shared memory for a tile pool).
+    x = problem.data.prox(g, tau, g);
     const step = makeTrace(problem, options, i + 1, sigma, x, started);
     trace.push(step);
     options.onStep?.(step, sigmas.length);

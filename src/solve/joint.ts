@@ -42,14 +42,15 @@ export function solveJoint(problem: SolveProblem, options: JointOptions): SolveR
     throwIfAborted(options.signal, 'joint optimisation');
     const g = problem.prior.evaluate(x, problem.shape, t, { gradX: true }).gradX!;
     // One step size per sample: σ_i² differs between samples.
-    const v = new Float32Array(x.length);
+    // In place in g (both maps are elementwise): no full-size copies per step,
+    // and x stays in the prior's (possibly shared) buffer.
     const taus = t.map((tb) => tau * Math.exp(2 * tb));
     for (let b = 0; b < n; b++) {
       const step = taus[b]!;
-      for (let k = b * perSample; k < (b + 1) * perSample; k++) v[k] = x[k]! - step * g[k]!;
+      for (let k = b * perSample; k < (b + 1) * perSample; k++) g[k] = x[k]! - step * g[k]!;
     }
-    x = new Float32Array(v.length);
-    for (let b = 0; b < n; b++) problem.data.prox(v, taus[b]!, x, b * perSample, (b + 1) * perSample);
+    for (let b = 0; b < n; b++) problem.data.prox(g, taus[b]!, g, b * perSample, (b + 1) * perSample);
+    x = g;
     const sigmaUsed = sigmaNow();
     const dT = problem.prior.evaluate(x, problem.shape, t, { gradT: true }).gradT!;
     for (let b = 0; b < n; b++) t[b] = Math.min(tMax, Math.max(tMin, t[b]! - (tauT / perSample) * dT[b]!));
