@@ -23,6 +23,7 @@ import type { MethodName } from '../solve/solver.js';
 import { GncError, checkInteger, checkNumber, throwIfAborted } from '../util/errors.js';
 import { defaultDataDir } from '../util/paths.js';
 import { detectReferences, runGmicDenoise, runOpenCvNlm, type ReferencePaths, type ReferenceStatus } from './references.js';
+import { posteriorRows, scorePosterior, type PosteriorRows } from './posterior-rows.js';
 import { addFigure, emptyRow, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
 
 export interface BenchOptions {
@@ -44,6 +45,10 @@ export interface BenchOptions {
   onProgress?: (line: string, done: number, total: number) => void;
   /** Checked between images and inside every solve. */
   signal?: AbortSignal;
+  /** Also score K annealed-Langevin posterior samples and their mean (sample/posterior-chains.ts). */
+  posteriorSamples?: number;
+  /** Use each image's central crop of this side (for the slow posterior rows); default the whole image. */
+  crop?: number;
 }
 
 export interface DenoiseBenchOptions extends BenchOptions {
@@ -92,10 +97,12 @@ export interface BenchContext {
   progress: (line: string, done: number, total: number) => void;
   signal: AbortSignal | undefined;
   started: number;
+  posterior: PosteriorRows | undefined;
+  crop: number | undefined;
 }
 
 /** Validates everything up front (so a bad option fails before hours of work), then loads backend and model. */
-export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: string): Promise<BenchContext> {
+export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: string, levels: number[]): Promise<BenchContext> {
   const started = performance.now();
   const dataDir = path.resolve(o.data ?? path.join(defaultDataDir(), defaultFolder));
   const seed = o.seed ?? 0;
@@ -103,6 +110,8 @@ export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: 
   const methods: MethodName[] = [...new Set<MethodName>(o.methods ?? ['gnc'])];
   if (methods.length === 0) throw new GncError('invalid-argument', 'Expected at least one method (gnc, joint)');
   const images = await listBenchImages(dataDir, o.limit);
+  if (o.posteriorSamples !== undefined) checkInteger('posterior samples', o.posteriorSamples, 1, 256);
+  if (o.crop !== undefined) checkInteger('crop', o.crop, 16, 1 << 16);
   const backend = await selectBackend(o.backend ?? 'auto');
   const model = await resolveModel(o.model ?? DEFAULT_MODEL);
   const settings: Record<string, SolverSettings> = {};
@@ -113,7 +122,8 @@ export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: 
   // One tiny solve first, so one-time backend set-up is not billed to image 1.
   const warm: RasterImage = { width: 16, height: 16, channels: 1, data: new Float32Array(256).fill(0.5) };
   restore({ task: 'denoise', image: warm, model, sigma: 0.1, settings: { steps: 1 } });
-  return { dataDir, images, seed, backend, model, methods, settings, references, referencePaths, tmp, progress: o.onProgress ?? (() => {}), signal: o.signal, started };
+  const posterior = o.posteriorSamples !== undefined ? posteriorRows(model, o.posteriorSamples, levels) : undefined;
+  return { dataDir, images, seed, backend, model, methods, settings, references, referencePaths, tmp, progress: o.onProgress ?? (() => {}), signal: o.signal, started, posterior, crop: o.crop };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -128,11 +138,13 @@ export async function closeBench(ctx: BenchContext): Promise<void> {
 export function reportFor(ctx: BenchContext, task: BenchReport['task'], levels: number[], rows: BenchRow[]): BenchReport {
   const scaled: BenchReport['settings'] = {};
   for (const [m, s] of Object.entries(ctx.settings)) scaled[m] = { ...s, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255 };
+  if (ctx.posterior) scaled.posterior = { samples: ctx.posterior.samples, ...ctx.posterior.settings };
   return {
     command: 'bench',
     task,
     data: ctx.dataDir,
     images: ctx.images,
+    ...(ctx.crop !== undefined ? { crop: ctx.crop } : {}),
     seed: ctx.seed,
     levelName: task === 'denoise' ? 'sigma' : 'missing',
     levels,
@@ -187,20 +199,35 @@ export function describeFigure(label: string, f: ImageFigure | undefined): strin
 }
 
 export async function readClean(ctx: BenchContext, name: string): Promise<DecodedImage> {
-  return readImage(path.join(ctx.dataDir, name));
+  const image = await readImage(path.join(ctx.dataDir, name));
+  return ctx.crop === undefined ? image : centralCrop(image, ctx.crop);
+}
+
+/** The central side×side crop (the whole extent where the image is smaller). */
+export function centralCrop<T extends RasterImage>(image: T, side: number): T {
+  const w = Math.min(side, image.width);
+  const h = Math.min(side, image.height);
+  const left = Math.floor((image.width - w) / 2);
+  const top = Math.floor((image.height - h) / 2);
+  const c = image.channels;
+  const data = new Float32Array(w * h * c);
+  for (let y = 0; y < h; y++) data.set(image.data.subarray(((top + y) * image.width + left) * c, ((top + y) * image.width + left + w) * c), y * w * c);
+  const { alpha: _alpha, ...rest } = image as T & { alpha?: Float32Array };
+  return { ...rest, width: w, height: h, data } as T;
 }
 
 export async function runDenoiseBench(o: DenoiseBenchOptions = {}): Promise<BenchReport> {
   const sigmas = o.sigmas ?? [15, 25, 50];
   if (sigmas.length === 0) throw new GncError('invalid-argument', 'Expected at least one noise level for --sigma');
   for (const s of sigmas) checkNumber('sigma (0–255 scale)', s, 0.1, 255);
-  const ctx = await openBench('denoise', o, 'BSD68');
+  const ctx = await openBench('denoise', o, 'BSD68', sigmas);
   try {
     const input = emptyRow({ id: 'input', label: 'noisy input (float)', kind: 'input', input: 'float', available: true }, sigmas);
     const ours = ctx.methods.map((m) => emptyRow({ id: m, label: METHOD_LABELS[m], kind: 'ours', input: 'float', available: true }, sigmas));
     const nlm = referenceRow(ctx, 'opencv', 'opencv-nlm', 'OpenCV NLM (8-bit input)', sigmas);
     const gmic = referenceRow(ctx, 'gmic', 'gmic-denoise', "G'MIC denoise (8-bit input)", sigmas);
-    const rows = [input, ...ours, ...[nlm, gmic].filter((r): r is BenchRow => r !== undefined)];
+    const posterior = ctx.posterior ? [ctx.posterior.mean, ctx.posterior.single] : [];
+    const rows = [input, ...ours, ...posterior, ...[nlm, gmic].filter((r): r is BenchRow => r !== undefined)];
 
     for (let i = 0; i < ctx.images.length; i++) {
       throwIfAborted(ctx.signal, 'benchmark');
@@ -218,6 +245,10 @@ export async function runDenoiseBench(o: DenoiseBenchOptions = {}): Promise<Benc
           const result = restore({ task: 'denoise', image: noisy, model: ctx.model, sigma: sigma255 / 255, reference: cleanRaster, settings: ctx.settings[row.id]!, ...(ctx.signal ? { signal: ctx.signal } : {}) });
           addFigure(row, l, { image: name, psnr: result.psnr!, seconds: (performance.now() - t0) / 1000 });
           parts.push(describeFigure(row.label, row.levels[l]!.images.at(-1)));
+        }
+        if (ctx.posterior) {
+          scorePosterior(ctx.posterior, { model: ctx.model, image: name, levelIndex: l, observed: noisy, clean: cleanRaster, noiseSigma: sigma255 / 255, seed: ctx.seed + i, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+          parts.push(describeFigure('posterior mean', ctx.posterior.mean.levels[l]!.images.at(-1)));
         }
         if ((nlm?.available || gmic?.available) === true) {
           const noisyPng = path.join(ctx.tmp, 'noisy.png');

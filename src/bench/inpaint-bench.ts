@@ -26,6 +26,7 @@ import {
   reportFor,
   type BenchOptions,
 } from './denoise-bench.js';
+import { scorePosterior } from './posterior-rows.js';
 import { runGmicInpaint, runOpenCvInpaint } from './references.js';
 import { addFigure, emptyRow, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
 
@@ -38,14 +39,15 @@ export async function runInpaintBench(o: InpaintBenchOptions = {}): Promise<Benc
   const fractions = o.missing ?? [0.5, 0.8];
   if (fractions.length === 0) throw new GncError('invalid-argument', 'Expected at least one missing fraction for --missing');
   for (const f of fractions) checkNumber('missing fraction', f, 1e-6, 1 - 1e-6);
-  const ctx = await openBench('inpaint', o, 'Set12');
+  const ctx = await openBench('inpaint', o, 'Set12', fractions);
   try {
     const input = emptyRow({ id: 'input', label: 'masked input (holes = 0)', kind: 'input', input: 'float', available: true }, fractions);
     const ours = ctx.methods.map((m) => emptyRow({ id: m, label: METHOD_LABELS[m], kind: 'ours', input: 'float', available: true }, fractions));
     const telea = referenceRow(ctx, 'opencv', 'opencv-telea', 'OpenCV Telea (8-bit input)', fractions);
     const ns = referenceRow(ctx, 'opencv', 'opencv-ns', 'OpenCV NS (8-bit input)', fractions);
     const pde = referenceRow(ctx, 'gmic', 'gmic-inpaint-pde', "G'MIC inpaint_pde (8-bit input)", fractions);
-    const rows = [input, ...ours, ...[telea, ns, pde].filter((r): r is BenchRow => r !== undefined)];
+    const posterior = ctx.posterior ? [ctx.posterior.mean, ctx.posterior.single] : [];
+    const rows = [input, ...ours, ...posterior, ...[telea, ns, pde].filter((r): r is BenchRow => r !== undefined)];
 
     for (let i = 0; i < ctx.images.length; i++) {
       throwIfAborted(ctx.signal, 'benchmark');
@@ -66,6 +68,10 @@ export async function runInpaintBench(o: InpaintBenchOptions = {}): Promise<Benc
           const result = restore({ task: 'inpaint', image: masked, mask, model: ctx.model, reference: cleanRaster, settings: ctx.settings[row.id]!, ...(ctx.signal ? { signal: ctx.signal } : {}) });
           addFigure(row, l, { image: name, psnr: result.psnr!, seconds: (performance.now() - t0) / 1000 });
           parts.push(describeFigure(row.label, row.levels[l]!.images.at(-1)));
+        }
+        if (ctx.posterior) {
+          scorePosterior(ctx.posterior, { model: ctx.model, image: name, levelIndex: l, observed: masked, clean: cleanRaster, mask, seed: ctx.seed + i, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+          parts.push(describeFigure('posterior mean', ctx.posterior.mean.levels[l]!.images.at(-1)));
         }
         if (ctx.references && (ctx.references.opencv.available || ctx.references.gmic.available)) {
           const maskedPng = path.join(ctx.tmp, 'masked.png');

@@ -45,6 +45,8 @@ export interface BenchReport {
   task: BenchTask;
   data: string;
   images: string[];
+  /** Each image's central crop of this side, when the bench ran on crops. */
+  crop?: number;
   seed: number;
   levelName: 'sigma' | 'missing';
   levels: number[];
@@ -155,6 +157,7 @@ function describeSettings(settings: BenchReport['settings']): string {
       const f = (v: unknown) => Number(Number(v).toFixed(2));
       // A VN run takes its steps and σ from the learned schedule picked per level, not from these settings.
       if (method === 'vn') return 'vn: the shipped learned schedule nearest each level';
+      if (method === 'posterior') return `posterior: ${s.samples} annealed-Langevin chains, ${s.levels}×${s.stepsPerLevel} steps, σ ${f(s.sigmaMax)} → ${f(s.sigmaMin)}`;
       return `${method}: ${s.steps} steps, σ₀ ${f(s.sigma0)} → σ_min ${f(s.sigmaMin)}${method === 'gnc' ? ` (${s.schedule})` : ''}`;
     })
     .join('; ');
@@ -166,7 +169,7 @@ export function formatBenchReport(report: BenchReport): string {
   const threads = b.threads > 0 ? `${b.threads} thread${b.threads === 1 ? '' : 's'}` : 'threads: library default';
   const lines: string[] = [];
   lines.push(
-    `gnc bench ${report.task}: ${report.images.length} image${report.images.length === 1 ? '' : 's'} from ${report.data}, seed ${report.seed} (image i uses seed + i)`,
+    `gnc bench ${report.task}: ${report.images.length} image${report.images.length === 1 ? '' : 's'} from ${report.data}${report.crop !== undefined ? ` (central ${report.crop}×${report.crop} crops)` : ''}, seed ${report.seed} (image i uses seed + i)`,
   );
   lines.push(`backend ${b.name} (${b.device}, ${threads}) · model ${report.model.name} (id ${report.model.id.slice(0, 12)}) · ${describeSettings(report.settings)}`);
   if (report.task === 'denoise') {

@@ -27,6 +27,8 @@ interface BenchCliOptions {
   sigma0?: number;
   sigmaMin?: number;
   references: boolean;
+  posteriorSamples?: number;
+  crop?: number;
   backend: BackendChoice;
   json?: boolean;
   library?: string;
@@ -71,6 +73,11 @@ export function addBenchCommand(program: Command): void {
       .addOption(new Option('--sigma0 <s>', 'starting smoothing σ₀ (0–255 scale)').argParser(parseSigma255('--sigma0', 0.1, 1000)))
       .addOption(new Option('--sigma-min <s>', 'final smoothing σ_min (0–255 scale)').argParser(parseSigma255('--sigma-min', 0.03, 1000)))
       .option('--no-references', 'skip the reference tools (OpenCV, G\'MIC) even when installed')
+      .addOption(
+        new Option('--posterior-samples <K>', 'also draw K annealed-Langevin posterior samples per image and level and score their mean and a single sample beside the solvers (slow: 200 prior evaluations per sample)')
+          .argParser(parseInteger('--posterior-samples', 1, 256)),
+      )
+      .addOption(new Option('--crop <N>', 'use each image\'s central N×N crop').argParser(parseInteger('--crop', 16, 65_536)))
       .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
       .option('--json', 'print one JSON object with per-image and mean figures on stdout');
 
@@ -116,6 +123,8 @@ async function runBench(task: 'denoise' | 'inpaint', o: BenchCliOptions): Promis
     },
     references: o.references,
     backend: o.backend,
+    ...(o.posteriorSamples !== undefined ? { posteriorSamples: o.posteriorSamples } : {}),
+    ...(o.crop !== undefined ? { crop: o.crop } : {}),
   };
   // Runs on an engine worker thread (Ctrl-C cancels between images) and is recorded in the library.
   let lastLine = '';

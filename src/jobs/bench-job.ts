@@ -19,6 +19,8 @@ export async function runBenchJob(request: BenchJobRequest, ctx: JobContext): Pr
       ...(s.sigmaMin !== undefined ? { sigmaMin: s.sigmaMin / 255 } : {}),
     },
     references: request.references ?? true,
+    ...(request.posteriorSamples !== undefined ? { posteriorSamples: request.posteriorSamples } : {}),
+    ...(request.crop !== undefined ? { crop: request.crop } : {}),
     backend: request.backend ?? 'auto',
     signal: ctx.signal,
     onProgress: (line: string, done: number, total: number) => {

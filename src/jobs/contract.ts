@@ -41,6 +41,8 @@ interface RestoreJobCommon {
   traceEnergy?: boolean;
   /** Interior tile side for the prior (default: sized to the model). */
   tile?: number;
+  /** Threads that evaluate the prior's tiles (default: GNC_THREADS, else every core). */
+  threads?: number;
   /** A VN schedule file (.gncs) for method 'vn'. */
   schedule?: string;
 }
@@ -103,6 +105,10 @@ export interface BenchJobRequest {
   /** Run OpenCV and G'MIC where installed (default true). */
   references?: boolean;
   backend?: BackendChoice;
+  /** Also score K annealed-Langevin posterior samples and their mean beside the solvers. */
+  posteriorSamples?: number;
+  /** Each image's central crop of this side instead of the whole image. */
+  crop?: number;
 }
 
 /** GNC flow, joint and VN on one image with traces and plots (compare/compare.ts). */
@@ -219,11 +225,15 @@ export interface RestoreJobResult {
   missingFraction?: number;
   tile: number;
   tiles: number;
+  /** Threads that evaluated the prior (1 = the engine worker itself). */
+  threads: number;
   seconds: number;
   psnr?: number;
   ssim?: number;
   inputPsnr?: number;
   trace: TracePoint[];
+  /** Peak resident memory of the engine's process when the job ended (MB). */
+  peakRssMB?: number;
 }
 
 export interface TrainJobResult {

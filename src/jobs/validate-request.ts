@@ -32,6 +32,7 @@ const restoreCommon: Record<string, Check> = {
   bitDepth: oneOf(8, 16),
   traceEnergy: flag,
   tile: integer(16, 16384),
+  threads: integer(1, 256),
   schedule: text,
 };
 
@@ -63,6 +64,8 @@ const checks: Record<JobRequest['kind'], Check> = {
       settings: object({ steps: integer(1, 10_000), sigma0: number(0.1, 1000), sigmaMin: number(0.03, 1000) }),
       references: flag,
       backend: oneOf(...BACKEND_CHOICES),
+      posteriorSamples: integer(1, 256),
+      crop: integer(16, 65_536),
     },
     ['task'],
   ),

@@ -9,14 +9,13 @@ import { readImage, readMask, writeImage } from '../image/io.js';
 import { psnr } from '../image/metrics.js';
 import { addGaussianNoise } from '../image/noise.js';
 import type { DecodedImage, RasterImage } from '../image/types.js';
-import { FoEPrior } from '../prior/foe.js';
 import { resolveModel } from '../prior/registry.js';
 import { fromSolver, layoutFor, maskToSolver, toSolver } from '../restore/layout.js';
 import { restore } from '../restore/restore.js';
-import { TiledPrior } from '../solve/tiled-prior.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GncError, checkInteger } from '../util/errors.js';
-import { annealedLangevin, sampleStatistics, type SampleTask } from './langevin.js';
+import { sampleStatistics, type SampleTask } from './langevin.js';
+import { posteriorChains, samplerSettings } from './posterior-chains.js';
 
 export interface SampleRequest {
   task: SampleTask;
@@ -95,7 +94,6 @@ export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
   const started = performance.now();
   const K = checkInteger('samples', r.samples, 1, 256);
   const model = await resolveModel(r.model);
-  const spline = model.architecture.layers.at(-1)!.spline;
   let image: DecodedImage | RasterImage;
   if (r.input) image = await readImage(r.input);
   else if (r.task === 'prior') {
@@ -123,40 +121,27 @@ export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
   const layout = layoutFor(image, model.architecture.inChannels);
   const y = toSolver(observed.data, image, layout);
   const mask = maskData ? maskToSolver(maskData, layout) : undefined;
-  const settings = {
-    sigmaMax: Math.min(r.sigmaMax ?? Infinity, Math.exp(spline.tMax) * 255),
-    sigmaMin: Math.max(r.sigmaMin ?? 0, Math.exp(spline.tMin) * 255),
-    levels: r.levels ?? 20,
-    stepsPerLevel: r.stepsPerLevel ?? 10,
-    // Default ε = σ_L²: every level then steps α_i = σ_i², half the way to the level's denoised estimate.
-    epsilon: r.epsilon ?? (Math.max(r.sigmaMin ?? 0, Math.exp(spline.tMin) * 255) / 255) ** 2,
-    seed: r.seed ?? 0,
-  };
+  const settings = samplerSettings(model, {
+    ...(r.sigmaMax !== undefined ? { sigmaMax: r.sigmaMax } : {}),
+    ...(r.sigmaMin !== undefined ? { sigmaMin: r.sigmaMin } : {}),
+    ...(r.levels !== undefined ? { levels: r.levels } : {}),
+    ...(r.stepsPerLevel !== undefined ? { stepsPerLevel: r.stepsPerLevel } : {}),
+    ...(r.epsilon !== undefined ? { epsilon: r.epsilon } : {}),
+    ...(r.seed !== undefined ? { seed: r.seed } : {}),
+  });
   mkdirSync(r.outDir, { recursive: true });
-  const prior = new FoEPrior(model.architecture, model.parameters);
-  const chains: Float32Array[] = [];
-  try {
-    const field = new TiledPrior(prior, r.signal ? { signal: r.signal } : {});
-    for (let k = 0; k < K; k++) {
-      const x = annealedLangevin(field, layout.shape, {
-        task: r.task,
-        ...(r.task !== 'prior' ? { observed: y } : {}),
-        ...(mask ? { mask } : {}),
-        ...(r.task === 'denoise' ? { noiseSigma: r.sigma! / 255 } : {}),
-        sigmaMax: settings.sigmaMax / 255,
-        sigmaMin: settings.sigmaMin / 255,
-        levels: settings.levels,
-        stepsPerLevel: settings.stepsPerLevel,
-        epsilon: settings.epsilon,
-        seed: settings.seed + 7919 * k,
-        ...(r.signal ? { signal: r.signal } : {}),
-        onStep: (done, total) => r.onProgress?.((k + done / total) / K, `sample ${k + 1}/${K}, step ${done}/${total}`),
-      });
-      chains.push(fromSolver(x, image, layout));
-    }
-  } finally {
-    prior.dispose();
-  }
+  const chains = posteriorChains({
+    model,
+    task: r.task,
+    shape: layout.shape,
+    ...(r.task !== 'prior' ? { observed: y } : {}),
+    ...(mask ? { mask } : {}),
+    ...(r.task === 'denoise' ? { noiseSigma: r.sigma! / 255 } : {}),
+    samples: K,
+    settings,
+    ...(r.signal ? { signal: r.signal } : {}),
+    onStep: (fraction, k, done, total) => r.onProgress?.(fraction, `sample ${k + 1}/${K}, step ${done}/${total}`),
+  }).map((x) => fromSolver(x, image, layout));
   const { mean, std } = sampleStatistics(chains);
   const size = { width: image.width, height: image.height, channels: image.channels };
   const files = chains.map((_, k) => path.join(r.outDir, `sample-${String(k + 1).padStart(2, '0')}.png`));

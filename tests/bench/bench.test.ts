@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listBenchImages, runDenoiseBench } from '../../src/bench/denoise-bench.js';
+import { centralCrop, listBenchImages, runDenoiseBench } from '../../src/bench/denoise-bench.js';
 import { runInpaintBench } from '../../src/bench/inpaint-bench.js';
 import { detectReferences, gmicDenoiseArgs, nlmStrength, type ReferenceStatus } from '../../src/bench/references.js';
 import { formatBenchReport, formatTable, type BenchReport, type BenchRow } from '../../src/bench/table.js';
@@ -158,6 +158,38 @@ describe('gnc bench inpaint', () => {
     const text = formatBenchReport(report);
     expect(text).toContain('50 % missing');
     checkReferenceRows(report, { 'opencv-telea': 'opencv', 'opencv-ns': 'opencv', 'gmic-inpaint-pde': 'gmic' }, text);
+  });
+});
+
+describe('gnc bench with posterior samples', () => {
+  it('scores the posterior mean and single samples beside the GNC flow, on the same central crops', async () => {
+    for (const task of ['denoise', 'inpaint'] as const) {
+      const common = { data, limit: 1, crop: 24, posteriorSamples: 2, references: false, settings: { steps: 10 }, backend: 'wasm' as const };
+      const report = task === 'denoise' ? await runDenoiseBench({ ...common, sigmas: [25] }) : await runInpaintBench({ ...common, missing: [0.5] });
+      expect(report.crop).toBe(24);
+      expect(report.rows.map((r) => r.id)).toEqual(['input', 'gnc', 'posterior-mean', 'posterior-sample']);
+      checkStructure(report, 1);
+      const at = (id: string) => row(report, id).levels[0]!.meanPsnr!;
+      // Averaging chains removes their spread: the mean beats a single sample; both beat the input.
+      expect(at('posterior-mean'), task).toBeGreaterThan(at('posterior-sample'));
+      expect(at('posterior-sample'), task).toBeGreaterThan(at('input'));
+      expect(report.settings.posterior).toMatchObject({ samples: 2, levels: 20, stepsPerLevel: 10 });
+      const text = formatBenchReport(report);
+      expect(text).toContain('(central 24×24 crops)');
+      expect(text).toContain('posterior: 2 annealed-Langevin chains, 20×10 steps');
+      expect(text).toContain('posterior mean (2 Langevin samples)');
+    }
+  });
+
+  it('takes the central crop and refuses impossible sample counts', async () => {
+    const image = { width: 5, height: 4, channels: 1 as const, data: Float32Array.from({ length: 20 }, (_, i) => i) };
+    const crop = centralCrop(image, 2);
+    expect([crop.width, crop.height]).toEqual([2, 2]);
+    // Rows 1–2, columns 1–2 of the 5-wide image.
+    expect(Array.from(crop.data)).toEqual([6, 7, 11, 12]);
+    expect(centralCrop(image, 99).data).toEqual(image.data);
+    await expect(runDenoiseBench({ data, posteriorSamples: 0, references: false })).rejects.toThrow(/posterior samples/);
+    expect(await main(['node', 'gnc', 'bench', 'denoise', '--posterior-samples', '0', '--no-record'])).toBe(2);
   });
 });
 
