@@ -32,6 +32,7 @@ interface RestoreCliOptions {
   tStep?: number;
   dataWeight?: number;
   backend: BackendChoice;
+  threads?: number;
   clean?: string;
   json?: boolean;
   traceEnergy: boolean;
@@ -69,6 +70,7 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
     .addOption(new Option('--t-step <τ>', 'joint optimisation: step size in log σ').argParser(parseNumber('--t-step', 0, 1e6)))
     .addOption(new Option('--data-weight <w>', 'weight of the data term against the prior (default 1); denoising only, w at --sigma s acts as s/√w').argParser(parseNumber('--data-weight', 0.05, 20)))
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
+    .addOption(new Option('--threads <n>', 'threads that evaluate the prior tile by tile (default: GNC_THREADS, else every core)').argParser(parseInteger('--threads', 1, 256)))
     .option('--clean <file>', 'clean reference image: report PSNR and SSIM')
     .addOption(new Option('--seed <n>', 'seed for --add-noise').argParser(parseInteger('--seed', 0, 2 ** 31)).default(0))
     .addOption(new Option('--bit-depth <bits>', 'output bit depth (default: the input\'s)').argParser((v) => parseChoice('--bit-depth', ['8', '16'] as const)(v) === '8' ? 8 : 16))
@@ -100,6 +102,7 @@ function requestFrom(task: TaskName, input: string, o: RestoreCliOptions): Denoi
     model: o.model,
     settings: settingsFrom(o),
     backend: o.backend,
+    ...(o.threads !== undefined ? { threads: o.threads } : {}),
     // The energy trace costs a forward pass per step and only --json shows it.
     traceEnergy: o.json === true && o.traceEnergy,
     ...(o.clean ? { clean: o.clean } : {}),
@@ -145,7 +148,7 @@ async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): 
     const quality = result.psnr !== undefined ? `, PSNR ${result.inputPsnr!.toFixed(2)} → ${result.psnr.toFixed(2)} dB, SSIM ${result.ssim!.toFixed(4)}` : '';
     process.stdout.write(
       `${task}: wrote ${o.out} (${result.width}×${result.height}, ${result.channels === 3 ? 'RGB' : 'grey'}, ${result.bitDepth}-bit) with ${result.model.name}, ` +
-        `${result.method} ${result.steps} steps${result.schedule ? ` (schedule for ${result.kind === 'denoise' ? `σ ${result.schedule.level}` : `${result.schedule.level * 100}% missing`}: ${path.basename(result.schedule.file)})` : ''} on ${result.backend.name} in ${formatSeconds(result.seconds)}${quality}` +
+        `${result.method} ${result.steps} steps${result.schedule ? ` (schedule for ${result.kind === 'denoise' ? `σ ${result.schedule.level}` : `${result.schedule.level * 100}% missing`}: ${path.basename(result.schedule.file)})` : ''} on ${result.backend.name}${result.threads > 1 ? ` (${result.threads} threads)` : ''} in ${formatSeconds(result.seconds)}${quality}` +
         `${recordId ? `; recorded as run ${recordId.slice(0, 8)}` : ''}\n`,
     );
   }

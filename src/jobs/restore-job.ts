@@ -12,6 +12,9 @@ import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
 import { restore, resolveSettings, type SolverSettings } from '../restore/restore.js';
 import { layoutFor } from '../restore/layout.js';
 import { tileFor, tileGrid } from '../solve/tiled-prior.js';
+import { TilePool, resolveThreads } from '../solve/tile-pool.js';
+import { foeKernelSpec } from '../solve/foe-tile-kernel.js';
+import { peakRssMB } from '../util/memory.js';
 import { loadSchedule, pickSchedule } from '../vn/schedule-file.js';
 import { GncError, throwIfAborted } from '../util/errors.js';
 import type { DenoiseJobRequest, InpaintJobRequest, RestoreJobResult, SolverSettings255, TracePoint } from './contract.js';
@@ -91,30 +94,42 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     });
   };
 
-  const result = restore({
-    task,
-    image: input,
-    model,
-    ...(sigma !== undefined ? { sigma } : {}),
-    ...(mask ? { mask } : {}),
-    ...(reference ? { reference } : {}),
-    settings: toEngineSettings(request.settings),
-    ...(schedule ? { schedule } : {}),
-    traceEnergy,
-    tile,
-    signal: ctx.signal,
-    onTile: (done, total) => {
-      tilesDone += 1;
-      ctx.poll();
-      report(`step ${Math.min(stepsDone + 1, settings.steps)}/${settings.steps}, tile ${done}/${total}`);
-    },
-    onStep: (trace) => {
-      stepsDone = trace.step;
-      lastTrace = { ...trace, sigma: trace.sigma * 255 };
-      ctx.poll();
-      report(`step ${stepsDone}/${settings.steps}`);
-    },
-  });
+  // All cores: a pool of tile workers (each its own backend instance and model)
+  // when more than one thread is wanted and there is more than one work item.
+  const threads = Math.min(resolveThreads(request.threads, backend.threads), tilesPerEvaluation * layout.shape.n);
+  ctx.progress({ fraction: 0, message: threads > 1 ? `starting ${threads} threads` : 'solving', elapsed: ctx.elapsed() });
+  const pool = threads > 1 ? await TilePool.create({ threads, kernel: foeKernelSpec(model.architecture, model.parameters, backend.name) }) : undefined;
+  let result;
+  try {
+    throwIfAborted(ctx.signal, task);
+    result = restore({
+      task,
+      image: input,
+      model,
+      ...(sigma !== undefined ? { sigma } : {}),
+      ...(mask ? { mask } : {}),
+      ...(reference ? { reference } : {}),
+      settings: toEngineSettings(request.settings),
+      ...(schedule ? { schedule } : {}),
+      traceEnergy,
+      tile,
+      signal: ctx.signal,
+      onTile: (done, total) => {
+        tilesDone += 1;
+        ctx.poll();
+        report(`step ${Math.min(stepsDone + 1, settings.steps)}/${settings.steps}, tile ${done}/${total}`);
+      },
+      onStep: (trace) => {
+        stepsDone = trace.step;
+        lastTrace = { ...trace, sigma: trace.sigma * 255 };
+        ctx.poll();
+        report(`step ${stepsDone}/${settings.steps}`);
+      },
+      ...(pool ? { pool } : {}),
+    });
+  } finally {
+    await pool?.terminate();
+  }
   throwIfAborted(ctx.signal, task);
 
   // JPEG and WebP hold 8 bits whatever is asked; report what is written.
@@ -145,8 +160,10 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     ...(mask ? { missingFraction: 1 - mask.reduce((a, b) => a + b, 0) / mask.length } : {}),
     tile,
     tiles: tilesPerEvaluation,
+    threads: result.threads,
     seconds: Number(result.seconds.toFixed(3)),
     ...(result.psnr !== undefined ? { psnr: result.psnr, ssim: result.ssim!, inputPsnr: result.inputPsnr! } : {}),
     trace: result.trace.map((t) => ({ ...t, sigma: t.sigma * 255 })),
+    peakRssMB: peakRssMB(),
   };
 }

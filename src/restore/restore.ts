@@ -15,7 +15,8 @@ import { solveJoint } from '../solve/joint.js';
 import type { ScheduleShape } from '../solve/schedule.js';
 import type { MethodName, SolveProblem, StepTrace } from '../solve/solver.js';
 import { GncError, checkInteger, checkNumber, invalidArgument } from '../util/errors.js';
-import { TiledPrior } from '../solve/tiled-prior.js';
+import { TiledPrior, tileFor } from '../solve/tiled-prior.js';
+import { PooledPrior, type TilePool } from '../solve/tile-pool.js';
 import { fromSolver, layoutFor, maskToSolver, toSolver } from './layout.js';
 
 export type TaskName = 'denoise' | 'inpaint';
@@ -58,6 +59,8 @@ export interface RestoreRequest {
   tile?: number;
   /** Called after every tile of every prior evaluation (progress within a step). */
   onTile?: (done: number, total: number) => void;
+  /** Evaluate the prior's tiles on this pool's worker threads (default: on this thread). */
+  pool?: TilePool;
 }
 
 export interface RestoreResult {
@@ -65,6 +68,8 @@ export interface RestoreResult {
   settings: SolverSettings;
   trace: StepTrace[];
   seconds: number;
+  /** Threads that evaluated the prior (the pool's size, or 1). */
+  threads: number;
   /** Of the output clipped to [0, 1], when a reference was given. */
   psnr?: number;
   ssim?: number;
@@ -136,11 +141,13 @@ export function restore(request: RestoreRequest): RestoreResult {
   checkMethodFits(model, settings);
   const prior = new FoEPrior(model.architecture, model.parameters);
   try {
-    const tiled = new TiledPrior(prior, {
-      ...(request.tile !== undefined ? { tile: request.tile } : {}),
+    const tiling = {
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.onTile ? { onTile: request.onTile } : {}),
-    });
+    };
+    const tiled = request.pool
+      ? new PooledPrior(request.pool, prior.tRange, { ...tiling, tile: request.tile ?? tileFor(model.architecture) })
+      : new TiledPrior(prior, { ...tiling, ...(request.tile !== undefined ? { tile: request.tile } : {}) });
     const layout = layoutFor(image, model.architecture.inChannels);
     const z = toSolver(image.data, image, layout);
     let data: DataTerm;
@@ -181,6 +188,7 @@ export function restore(request: RestoreRequest): RestoreResult {
       settings: used ? { ...settings, steps: used.schedule.sigmas.length } : settings,
       trace: solved.trace,
       seconds: solved.seconds,
+      threads: request.pool?.size ?? 1,
       ...(used ? { schedule: { file: used.file, level: used.schedule.level, steps: used.schedule.sigmas.length } } : {}),
     };
     if (request.reference) {
