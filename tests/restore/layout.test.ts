@@ -4,7 +4,7 @@ import { fromPlanes, opponentToRgb, rgbToOpponent, toPlanes } from '../../src/im
 import { mulberry } from '../helpers/random.js';
 
 describe('solver layout of a colour photo for a grey prior', () => {
-  const image = { width: 7, height: 5, channels: 3 };
+  const image = { width: 7, height: 5, channels: 3 as const };
   const r = mulberry(4);
   const data = Float32Array.from({ length: 7 * 5 * 3 }, () => r());
   const layout = layoutFor(image, 1);
