@@ -69,11 +69,12 @@ export class GraphBuilder {
     return this.op('Slice', [x, this.ints([start]), this.ints([end]), this.ints([axis]), this.ints([step])]);
   }
 
-  /** Elements start, start−1, …, 0 along `axis` (start ≥ 0), or the last `count` reversed (`fromEnd`). */
+  /** The first `count` elements along `axis`, reversed. */
   reversedHead(x: string, axis: number, count: number): string {
     return this.slice(x, axis, count - 1, BEFORE_START, -1);
   }
 
+  /** The last `count` elements along `axis`, reversed. */
   reversedTail(x: string, axis: number, count: number): string {
     return this.slice(x, axis, -1, -count - 1, -1);
   }
