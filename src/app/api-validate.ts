@@ -39,7 +39,7 @@ const bytes: Check = (v, where) => {
 };
 const uploadFile = object({ name: fileName, bytes }, ['name', 'bytes']);
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const BACKENDS = ['auto', 'onnx', 'tensorflow', 'wasm', 'cpu'];
 /** A model name or id; never a file path (a model file is added to the library first). */
 const modelRef: Check = (v, where) => {
   if (typeof v !== 'string' || v.trim().length === 0 || v.length > 100 || /[\0/\\]/.test(v)) fail(where, 'a model name or id (no file paths)', v);

@@ -142,7 +142,7 @@ export interface ApiErrorBody {
 
 // ─── Shared shapes (mirrors of src/jobs/contract.ts; see contract-sync.ts) ──
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'onnx' | 'tensorflow' | 'wasm' | 'cpu';
 
 /** The solvers: GNC flow on a predefined schedule, joint optimisation over image and σ, a learned VN schedule. */
 export type SolverMethod = 'gnc' | 'joint' | 'vn';

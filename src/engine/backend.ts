@@ -13,8 +13,16 @@ import { tf } from './tf.js';
 import { GncError } from '../util/errors.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type BackendChoice = BackendName | 'auto';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+/**
+ * 'onnx' runs the prior's inference (denoising, inpainting, sampling) on
+ * onnxruntime-node (src/onnx) and everything else on the fastest tfjs backend;
+ * 'auto' does the same when onnxruntime-node loads; a named tfjs backend keeps
+ * inference on tfjs too.
+ */
+export type BackendChoice = BackendName | 'auto' | 'onnx';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'onnx', 'tensorflow', 'wasm', 'cpu'];
+/** Where prior inference may run: 'auto' prefers onnx when it loads. */
+export type InferenceChoice = 'auto' | 'onnx' | 'tfjs';
 
 export interface BackendInfo {
   name: BackendName;
@@ -30,6 +38,7 @@ export interface BackendInfo {
 
 const require = createRequire(import.meta.url);
 let current: BackendInfo | undefined;
+let inference: InferenceChoice = 'auto';
 
 export function parseBackendChoice(value: string): BackendChoice {
   if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
@@ -96,6 +105,8 @@ async function useCpu(skipped: BackendInfo['skipped']): Promise<BackendInfo> {
  * load or this throws a `backend` error saying why.
  */
 export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  inference = choice === 'auto' || choice === 'onnx' ? choice : 'tfjs';
+  if (choice === 'onnx') choice = 'auto';
   const skipped: BackendInfo['skipped'] = [];
   let info: BackendInfo | undefined;
   if (choice === 'auto' || choice === 'tensorflow') info = await tryTensorflow(skipped);
@@ -116,4 +127,9 @@ export async function ensureBackend(): Promise<BackendInfo> {
 
 export function currentBackend(): BackendInfo | undefined {
   return current;
+}
+
+/** The inference choice of the last selectBackend ('auto' if none was made). */
+export function inferenceChoice(): InferenceChoice {
+  return inference;
 }

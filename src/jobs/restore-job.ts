@@ -13,6 +13,7 @@ import { restore, resolveSettings, type SolverSettings } from '../restore/restor
 import { layoutFor } from '../restore/layout.js';
 import { tileFor, tileGrid } from '../solve/tiled-prior.js';
 import { TilePool, resolveThreads } from '../solve/tile-pool.js';
+import { prefersOnnx } from '../onnx/inference.js';
 import { foeKernelSpec } from '../solve/foe-tile-kernel.js';
 import { peakRssMB } from '../util/memory.js';
 import { loadSchedule, pickSchedule } from '../vn/schedule-file.js';
@@ -96,9 +97,11 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
 
   // All cores: a pool of tile workers (each its own backend instance and model)
   // when more than one thread is wanted and there is more than one work item.
-  const threads = Math.min(resolveThreads(request.threads, backend.threads), tilesPerEvaluation * layout.shape.n);
-  ctx.progress({ fraction: 0, message: threads > 1 ? `starting ${threads} threads` : 'solving', elapsed: ctx.elapsed() });
-  const pool = threads > 1 ? await TilePool.create({ threads, kernel: foeKernelSpec(model.architecture, model.parameters, backend.name) }) : undefined;
+  // onnxruntime (backend auto/onnx, src/onnx) instead runs each tile on all its threads: no pool.
+  const onnx = prefersOnnx();
+  const threads = onnx ? resolveThreads(request.threads) : Math.min(resolveThreads(request.threads, backend.threads), tilesPerEvaluation * layout.shape.n);
+  ctx.progress({ fraction: 0, message: onnx ? `solving on onnxruntime (${threads} threads)` : threads > 1 ? `starting ${threads} threads` : 'solving', elapsed: ctx.elapsed() });
+  const pool = threads > 1 && !onnx ? await TilePool.create({ threads, kernel: foeKernelSpec(model.architecture, model.parameters, backend.name) }) : undefined;
   let result;
   try {
     throwIfAborted(ctx.signal, task);
@@ -126,6 +129,7 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
         report(`step ${stepsDone}/${settings.steps}`);
       },
       ...(pool ? { pool } : {}),
+      ...(onnx ? { threads } : {}),
     });
   } finally {
     await pool?.terminate();

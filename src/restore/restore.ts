@@ -17,6 +17,7 @@ import type { MethodName, SolveProblem, StepTrace } from '../solve/solver.js';
 import { GncError, checkInteger, checkNumber, invalidArgument } from '../util/errors.js';
 import { TiledPrior, tileFor } from '../solve/tiled-prior.js';
 import { PooledPrior, type TilePool } from '../solve/tile-pool.js';
+import { openOnnxPrior } from '../onnx/inference.js';
 import { fromSolver, layoutFor, maskToSolver, toSolver } from './layout.js';
 
 export type TaskName = 'denoise' | 'inpaint';
@@ -61,6 +62,8 @@ export interface RestoreRequest {
   onTile?: (done: number, total: number) => void;
   /** Evaluate the prior's tiles on this pool's worker threads (default: on this thread). */
   pool?: TilePool;
+  /** Threads for onnxruntime, when the backend choice puts inference there (default: all cores). */
+  threads?: number;
 }
 
 export interface RestoreResult {
@@ -68,8 +71,10 @@ export interface RestoreResult {
   settings: SolverSettings;
   trace: StepTrace[];
   seconds: number;
-  /** Threads that evaluated the prior (the pool's size, or 1). */
+  /** Threads that evaluated the prior (the pool's size, onnxruntime's threads, or 1). */
   threads: number;
+  /** The engine that evaluated the prior. */
+  inference?: 'onnxruntime-node' | 'tfjs';
   /** Of the output clipped to [0, 1], when a reference was given. */
   psnr?: number;
   ssim?: number;
@@ -140,12 +145,23 @@ export function restore(request: RestoreRequest): RestoreResult {
   const settings = resolveSettings(task, model, request.settings);
   checkMethodFits(model, settings);
   const prior = new FoEPrior(model.architecture, model.parameters);
+  let onnx: ReturnType<typeof openOnnxPrior>;
   try {
     const tiling = {
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.onTile ? { onTile: request.onTile } : {}),
     };
-    const tiled = request.pool
+    // onnxruntime when the backend choice allows it and it loads (src/onnx/inference.ts), else tfjs.
+    onnx = request.pool
+      ? undefined
+      : openOnnxPrior(model.architecture, model.parameters, {
+          ...tiling,
+          ...(request.tile !== undefined ? { tile: request.tile } : {}),
+          ...(request.threads !== undefined ? { threads: request.threads } : {}),
+        });
+    const tiled = onnx
+      ? onnx.field
+      : request.pool
       ? new PooledPrior(request.pool, prior.tRange, { ...tiling, tile: request.tile ?? tileFor(model.architecture) })
       : new TiledPrior(prior, { ...tiling, ...(request.tile !== undefined ? { tile: request.tile } : {}) });
     const layout = layoutFor(image, model.architecture.inChannels);
@@ -188,7 +204,8 @@ export function restore(request: RestoreRequest): RestoreResult {
       settings: used ? { ...settings, steps: used.schedule.sigmas.length } : settings,
       trace: solved.trace,
       seconds: solved.seconds,
-      threads: request.pool?.size ?? 1,
+      threads: onnx?.threads ?? request.pool?.size ?? 1,
+      inference: onnx ? 'onnxruntime-node' : 'tfjs',
       ...(used ? { schedule: { file: used.file, level: used.schedule.level, steps: used.schedule.sigmas.length } } : {}),
     };
     if (request.reference) {
@@ -200,5 +217,6 @@ export function restore(request: RestoreRequest): RestoreResult {
     return result;
   } finally {
     prior.dispose();
+    onnx?.dispose();
   }
 }

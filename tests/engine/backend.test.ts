@@ -43,7 +43,7 @@ describe('backend selection', () => {
   });
 
   it('rejects unknown backend names, listing the valid ones', () => {
-    expect(() => parseBackendChoice('gpu')).toThrow(/auto, tensorflow, wasm, cpu/);
+    expect(() => parseBackendChoice('gpu')).toThrow(/auto, onnx, tensorflow, wasm, cpu/);
     expect(parseBackendChoice('wasm')).toBe('wasm');
   });
 });

@@ -24,7 +24,8 @@ afterAll(() => tmp.cleanup());
 describe('a restore job on several threads', () => {
   it('reports the threads used, equals the one-thread result and leaves no worker threads behind', async () => {
     const ctx = () => createJobContext({ signal: new AbortController().signal, emit: () => {} });
-    const common = { kind: 'denoise' as const, input, addNoise: 20, settings: { steps: 3 }, tile: 64, traceEnergy: true };
+    // The tile pool is the tfjs path's: onnxruntime (backend auto/onnx) threads inside each tile instead.
+    const common = { kind: 'denoise' as const, input, addNoise: 20, settings: { steps: 3 }, tile: 64, traceEnergy: true, backend: 'wasm' as const };
     const one = await runRestoreJob({ ...common, outputs: [tmp.file('one.tif')], threads: 1, bitDepth: 16 }, ctx());
     const before = processThreads();
     const two = await runRestoreJob({ ...common, outputs: [tmp.file('two.tif')], threads: 2, bitDepth: 16 }, ctx());
@@ -44,7 +45,7 @@ describe('a restore job on several threads', () => {
 
   it('uses no more threads than there are work items', async () => {
     const ctx = createJobContext({ signal: new AbortController().signal, emit: () => {} });
-    const result = await runRestoreJob({ kind: 'denoise', input, addNoise: 20, settings: { steps: 1 }, threads: 8, traceEnergy: false }, ctx);
+    const result = await runRestoreJob({ kind: 'denoise', input, addNoise: 20, settings: { steps: 1 }, threads: 8, traceEnergy: false, backend: 'wasm' }, ctx);
     // One tile per plane (the default tile covers the image): three work items.
     expect(result.tiles).toBe(1);
     expect(result.threads).toBe(3);
