@@ -12,7 +12,7 @@ import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
 import { restore, resolveSettings, type SolverSettings } from '../restore/restore.js';
 import { layoutFor } from '../restore/layout.js';
 import { tileFor, tileGrid } from '../solve/tiled-prior.js';
-import { TilePool, resolveThreads } from '../solve/tile-pool.js';
+import { TilePool, pooledTileFor, resolveThreads } from '../solve/tile-pool.js';
 import { prefersOnnx } from '../onnx/inference.js';
 import { foeKernelSpec } from '../solve/foe-tile-kernel.js';
 import { peakRssMB } from '../util/memory.js';
@@ -71,8 +71,16 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
         : pickSchedule({ id: model.id, name: model.name }, task, task === 'denoise' ? sigma! * 255 : 1 - mask!.reduce((a, b) => a + b, 0) / mask!.length);
   if (schedule) settings.steps = schedule.schedule.sigmas.length;
   const traceEnergy = request.traceEnergy ?? true;
-  const tile = request.tile ?? tileFor(model.architecture);
   const layout = layoutFor(image, model.architecture.inChannels);
+  // All cores: a pool of tile workers (each its own backend instance and model)
+  // when more than one thread is wanted and there is more than one work item
+  // (one sample of one tile); pooled tiles are smaller, since every worker
+  // holds a tile's feature maps at once. onnxruntime (backend auto/onnx,
+  // src/onnx) instead runs each tile on all its threads: no pool.
+  const onnx = prefersOnnx();
+  const items = (side: number) => tileGrid(layout.shape.h, layout.shape.w, side).length * layout.shape.n;
+  const threads = onnx ? resolveThreads(request.threads) : Math.min(resolveThreads(request.threads, backend.threads), items(request.tile ?? tileFor(model.architecture)));
+  const tile = request.tile ?? (threads > 1 && !onnx ? pooledTileFor(model.architecture) : tileFor(model.architecture));
   const tilesPerEvaluation = tileGrid(layout.shape.h, layout.shape.w, tile).length;
   // Prior evaluations: ∇ₓR per step (+ ∂ₜR for joint), the energy of each iterate and of the start.
   const perStep = (settings.method === 'joint' ? 2 : 1) + (traceEnergy ? 1 : 0);
@@ -95,11 +103,6 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     });
   };
 
-  // All cores: a pool of tile workers (each its own backend instance and model)
-  // when more than one thread is wanted and there is more than one work item.
-  // onnxruntime (backend auto/onnx, src/onnx) instead runs each tile on all its threads: no pool.
-  const onnx = prefersOnnx();
-  const threads = onnx ? resolveThreads(request.threads) : Math.min(resolveThreads(request.threads, backend.threads), tilesPerEvaluation * layout.shape.n);
   ctx.progress({ fraction: 0, message: onnx ? `solving on onnxruntime (${threads} threads)` : threads > 1 ? `starting ${threads} threads` : 'solving', elapsed: ctx.elapsed() });
   const pool = threads > 1 && !onnx ? await TilePool.create({ threads, kernel: foeKernelSpec(model.architecture, model.parameters, backend.name) }) : undefined;
   let result;
@@ -130,6 +133,8 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
       },
       ...(pool ? { pool } : {}),
       ...(onnx ? { threads } : {}),
+      // input is this job's own (or the decoded file's, needed no more).
+      releaseInput: true,
     });
   } finally {
     await pool?.terminate();

@@ -99,34 +99,32 @@ export class TiledPrior implements PriorField {
     if (want.energy) out.energy = new Float64Array(shape.n);
     if (want.gradT) out.gradT = new Float64Array(shape.n);
     const { n, h, w, c } = shape;
+    // One sample of one tile at a time: a colour photo's three planes would
+    // triple the tile's feature maps (and the backend's memory) if batched.
     tiles.forEach((inner, index) => {
-      throwIfAborted(this.#signal, 'prior evaluation');
       const top = Math.max(0, inner.top - this.halo);
       const left = Math.max(0, inner.left - this.halo);
       const bottom = Math.min(h, inner.top + inner.height + this.halo);
       const right = Math.min(w, inner.left + inner.width + this.halo);
-      const sub: Shape4 = { n, h: bottom - top, w: right - left, c };
-      const patch = new Float32Array(n * sub.h * sub.w * c);
+      const sub: Shape4 = { n: 1, h: bottom - top, w: right - left, c };
+      const region: Region = { top: inner.top - top, left: inner.left - left, height: inner.height, width: inner.width };
+      const patch = new Float32Array(sub.h * sub.w * c);
       for (let b = 0; b < n; b++) {
+        throwIfAborted(this.#signal, 'prior evaluation');
         for (let y = 0; y < sub.h; y++) {
           const from = ((b * h + top + y) * w + left) * c;
-          patch.set(x.subarray(from, from + sub.w * c), (b * sub.h + y) * sub.w * c);
+          patch.set(x.subarray(from, from + sub.w * c), y * sub.w * c);
         }
-      }
-      const region: Region = { top: inner.top - top, left: inner.left - left, height: inner.height, width: inner.width };
-      const part = this.prior.evaluate(patch, sub, t, { ...want, region });
-      if (part.gradX) {
-        for (let b = 0; b < n; b++) {
+        const part = this.prior.evaluate(patch, sub, [t[b]!], { ...want, region });
+        if (part.gradX) {
           for (let y = 0; y < inner.height; y++) {
-            const from = ((b * sub.h + region.top + y) * sub.w + region.left) * c;
+            const from = ((region.top + y) * sub.w + region.left) * c;
             const to = ((b * h + inner.top + y) * w + inner.left) * c;
             out.gradX!.set(part.gradX.subarray(from, from + inner.width * c), to);
           }
         }
-      }
-      for (let b = 0; b < n; b++) {
-        if (part.energy) out.energy![b]! += part.energy[b]!;
-        if (part.gradT) out.gradT![b]! += part.gradT[b]!;
+        if (part.energy) out.energy![b]! += part.energy[0]!;
+        if (part.gradT) out.gradT![b]! += part.gradT[0]!;
       }
       this.#onTile?.(index + 1, tiles.length);
     });

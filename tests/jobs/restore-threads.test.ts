@@ -46,8 +46,9 @@ describe('a restore job on several threads', () => {
   it('uses no more threads than there are work items', async () => {
     const ctx = createJobContext({ signal: new AbortController().signal, emit: () => {} });
     const result = await runRestoreJob({ kind: 'denoise', input, addNoise: 20, settings: { steps: 1 }, threads: 8, traceEnergy: false, backend: 'wasm' }, ctx);
-    // One tile per plane (the default tile covers the image): three work items.
-    expect(result.tiles).toBe(1);
+    // One tile per plane (the default tile covers the image): three work items,
+    // then evaluated on the pool's smaller tiles.
     expect(result.threads).toBe(3);
+    expect(result.tile).toBe(192);
   }, 120_000);
 });

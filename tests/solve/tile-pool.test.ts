@@ -158,3 +158,26 @@ describe('thread count', () => {
     expect(() => resolveThreads(undefined, 1, { GNC_THREADS: 'many' })).toThrow(/GNC_THREADS/);
   });
 });
+
+describe('tile pool buffers', () => {
+  it('writes ∇ₓR to the buffer x is not in, alternating between two', async () => {
+    const prior = randomPrior(1, 31, 4);
+    const pool = await TilePool.create({ threads: 2, kernel: foeKernelSpec(prior.arch, prior.params, 'wasm') });
+    try {
+      const shape: Shape4 = { n: 1, h: 40, w: 40, c: 1 };
+      const field = new PooledPrior(pool, prior.tRange, { tile: 16 });
+      const x0 = image(9, shape);
+      const g1 = field.evaluate(x0, shape, [Math.log(0.1)], { gradX: true }).gradX!;
+      const g2 = field.evaluate(g1, shape, [Math.log(0.1)], { gradX: true }).gradX!;
+      const g3 = field.evaluate(g2, shape, [Math.log(0.1)], { gradX: true }).gradX!;
+      expect(g2.buffer).not.toBe(g1.buffer);
+      expect(g3.buffer).toBe(g1.buffer);
+      // Evaluating from a buffer gives what evaluating from a copy of it gives.
+      const whole = prior.evaluate(g2.slice(), shape, [Math.log(0.1)], { gradX: true }).gradX!;
+      expect(maxAbsDiff(g3, whole)).toBeLessThan(1e-4 * maxAbsDiff(whole, new Float32Array(whole.length)) + 1e-6);
+    } finally {
+      await pool.terminate();
+      prior.dispose();
+    }
+  }, 60_000);
+});
