@@ -31,6 +31,9 @@ interface LearnCliOptions {
   holdout: number;
   out: string;
   resume?: boolean;
+  finetune?: boolean;
+  priorLr?: number;
+  outModel?: string;
   backend: BackendChoice;
   progress?: boolean;
   json?: boolean;
@@ -56,6 +59,9 @@ export function addLearnScheduleCommand(program: Command): void {
     .addOption(new Option('--holdout <n>', 'images held out for the validation figure').argParser(parseInteger('--holdout', 0, 10_000)).default(8))
     .requiredOption('-o, --out <file>', `schedule file to write (${SCHEDULE_EXTENSION}); its checkpoint goes beside it`)
     .option('--resume', 'continue from the checkpoint beside --out')
+    .option('--finetune', 'also fine-tune the prior\'s filters and splines through the unrolled steps; writes a new model (--out-model) that the schedule is bound to')
+    .addOption(new Option('--prior-lr <rate>', 'with --finetune: initial learning rate of the prior\'s parameters (cosine decay)').argParser(parseNumber('--prior-lr', 1e-8, 1)))
+    .option('--out-model <file>', 'with --finetune: the fine-tuned model (.gncm; default: --out with .gncm)')
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--json', 'print one JSON object with the result on stdout');
@@ -85,18 +91,22 @@ async function runLearn(o: LearnCliOptions): Promise<void> {
       holdout: o.holdout,
       resume: o.resume === true,
       backend: o.backend,
+      ...(o.finetune ? { finetune: true } : {}),
+      ...(o.priorLr !== undefined ? { priorLr: o.priorLr } : {}),
+      ...(o.outModel !== undefined ? { modelOut: o.outModel } : {}),
     },
     'learn-schedule',
   );
   const done = result as ReportJobResult;
   const schedule = done.report as unknown as VnSchedule;
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ command: 'learn-schedule', output: done.output, seconds: Number(done.seconds.toFixed(1)), ...schedule, ...(recordId ? { run: recordId } : {}) })}\n`);
+    process.stdout.write(`${JSON.stringify({ command: 'learn-schedule', output: done.output, ...(done.model ? { model: done.model } : {}), seconds: Number(done.seconds.toFixed(1)), ...schedule, ...(recordId ? { run: recordId } : {}) })}\n`);
     return;
   }
   process.stdout.write(
     `learn-schedule: wrote ${o.out} for ${schedule.modelName}, ${o.task} at ${o.task === 'denoise' ? `σ ${level}` : `${level * 100}% missing`}, ${o.steps} steps, in ${formatSeconds(done.seconds)}; ` +
       `held-out PSNR ${schedule.figures?.validationPsnr?.toFixed(2) ?? '–'} dB${recordId ? `; recorded as run ${recordId.slice(0, 8)}` : ''}\n` +
+      (done.model ? `  fine-tuned prior ${schedule.modelName}: ${done.model}\n` : '') +
       `  σᵢ: ${schedule.sigmas.map((s) => s.toFixed(1)).join(' ')}\n  λᵢ: ${schedule.stepScales.map((s) => s.toFixed(2)).join(' ')}\n`,
   );
 }

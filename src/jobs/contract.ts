@@ -145,6 +145,11 @@ export interface LearnScheduleJobRequest {
   holdout?: number;
   resume?: boolean;
   backend?: BackendChoice;
+  /** Also fine-tune the prior's filters and splines; the tuned model is written to `modelOut` and the schedule bound to it. */
+  finetune?: boolean;
+  priorLr?: number;
+  /** The fine-tuned model file (.gncm); default: `out` with .gncm for .gncs. */
+  modelOut?: string;
 }
 
 /** Annealed Langevin samples with mean and std maps (sample/sample-images.ts). */
@@ -261,6 +266,8 @@ export interface ReportJobResult {
   /** The main file written (compare.json, the .gncs schedule, sample.json). */
   output: string;
   seconds: number;
+  /** learn-schedule with finetune: the fine-tuned model file the schedule is bound to. */
+  model?: string;
 }
 
 export type JobResult = RestoreJobResult | TrainJobResult | BenchJobResult | ReportJobResult;

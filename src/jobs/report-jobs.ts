@@ -2,11 +2,13 @@
  * compare, learn-schedule and sample as jobs: their engine functions with the
  * job's progress and cancellation; each result is the function's report.
  */
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { selectBackend } from '../engine/backend.js';
 import { runCompare } from '../compare/compare.js';
 import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
 import { sampleImages } from '../sample/sample-images.js';
+import { MODEL_EXTENSION, saveModel } from '../prior/model-file.js';
 import { GncError } from '../util/errors.js';
 import { learnSchedule } from '../vn/learn-schedule.js';
 import { saveSchedule, SCHEDULE_EXTENSION } from '../vn/schedule-file.js';
@@ -46,10 +48,17 @@ export async function runSampleJob(r: SampleJobRequest, ctx: JobContext): Promis
 
 export async function runLearnScheduleJob(r: LearnScheduleJobRequest, ctx: JobContext): Promise<ReportJobResult> {
   if (!r.out.endsWith(SCHEDULE_EXTENSION)) throw new GncError('invalid-argument', `Expected a ${SCHEDULE_EXTENSION} file for out but received ${JSON.stringify(r.out)}`);
+  // The checkpoint and the outputs go beside --out; create its folder up front.
+  await fs.mkdir(path.dirname(path.resolve(r.out)), { recursive: true });
+  const modelOut = r.finetune ? (r.modelOut ?? r.out.slice(0, -SCHEDULE_EXTENSION.length) + MODEL_EXTENSION) : undefined;
+  if (modelOut !== undefined && !modelOut.endsWith(MODEL_EXTENSION)) {
+    throw new GncError('invalid-argument', `Expected a ${MODEL_EXTENSION} file for the fine-tuned model but received ${JSON.stringify(modelOut)}`);
+  }
+  if (r.modelOut !== undefined && !r.finetune) throw new GncError('invalid-argument', 'modelOut is only written with finetune');
   await selectBackend(r.backend ?? 'auto');
   const model = await resolveModel(r.model ?? DEFAULT_MODEL);
   const progress = progressFor(ctx);
-  const { schedule } = await learnSchedule({
+  const { schedule, prior } = await learnSchedule({
     model,
     task: r.task,
     level: r.level,
@@ -61,12 +70,32 @@ export async function runLearnScheduleJob(r: LearnScheduleJobRequest, ctx: JobCo
     ...(r.seed !== undefined ? { seed: r.seed } : {}),
     ...(r.lr !== undefined ? { lr: r.lr } : {}),
     ...(r.holdout !== undefined ? { holdout: r.holdout } : {}),
+    ...(r.finetune ? { finetune: true } : {}),
+    ...(r.priorLr !== undefined ? { priorLr: r.priorLr } : {}),
     checkpoint: `${r.out}.ckpt.json`,
     resume: r.resume === true,
     signal: ctx.signal,
     onProgress: (p) =>
       progress(p.iteration / p.iterations, `iteration ${p.iteration}/${p.iterations}, train PSNR ${p.psnr.toFixed(2)} dB${p.validation !== undefined ? `, held-out ${p.validation.toFixed(2)} dB` : ''}`, p.iteration, p.iterations),
   });
+  if (prior && modelOut) {
+    // The tuned prior is a model of its own: the schedule is bound to its identity, not to the one it started from.
+    const name = `${model.name}-vn-${r.task}-${r.task === 'denoise' ? r.level : Math.round(r.level * 100)}`;
+    const id = await saveModel(modelOut, model.architecture, prior.parameters, {
+      ...model.metadata,
+      name,
+      description: `${model.name} fine-tuned end to end through ${r.steps} VN steps for ${r.task === 'denoise' ? `denoising at σ ${r.level}` : `inpainting ${Math.round(r.level * 100)} % missing pixels`}; use it with its schedule (--method vn)`,
+      finetune: { ...prior.finetune, data: r.data },
+    });
+    schedule.modelId = id;
+    schedule.modelName = name;
+  }
   await saveSchedule(r.out, schedule);
-  return { kind: 'learn-schedule', report: schedule as unknown as Record<string, unknown>, output: path.resolve(r.out), seconds: ctx.elapsed() };
+  return {
+    kind: 'learn-schedule',
+    report: schedule as unknown as Record<string, unknown>,
+    output: path.resolve(r.out),
+    seconds: ctx.elapsed(),
+    ...(modelOut && prior ? { model: path.resolve(modelOut) } : {}),
+  };
 }

@@ -141,6 +141,8 @@ export class LibraryJobRecorder implements JobRecorder {
       });
       if (result.kind === 'learn-schedule') {
         const s = result.report as unknown as VnSchedule;
+        // A fine-tuned prior first, so the schedule has its model to belong to.
+        if (result.model) await this.#lib.models.add(result.model);
         await this.#lib.schedules.add(result.output, { model: s.modelId, task: s.task, level: s.level, steps: s.sigmas.length, ...(s.figures ? { figures: s.figures } : {}) });
       }
       return;

@@ -107,6 +107,46 @@ describe('unrolled VN solver', () => {
   });
 });
 
+describe('unrolled VN solver, fine-tuning the prior', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it.each([1, 2])('its gradients in filter and spline weights match central differences of the loss (L = %i)', (L) => {
+    const prior = randomPrior(L, 30 + L, 3);
+    const { arch } = prior;
+    const dims: [number, number, number, number] = [1, 9, 8, 1];
+    const clean = image(5, 72);
+    const z = Float32Array.from(clean, (v, i) => v + 0.1 * Math.sin(i * 2.3));
+    const ts = tf.variable(tf.tensor1d([Math.log(0.15), Math.log(0.06)]));
+    const scales = tf.variable(tf.tensor1d([0, -0.3]));
+    const kernels = prior.params.kernels.map((k, l) => tf.variable(tf.tensor4d(k, [arch.layers[l]!.kernelSize, arch.layers[l]!.kernelSize, l === 0 ? 1 : arch.layers[l - 1]!.features, arch.layers[l]!.features])));
+    const splines = prior.params.splines.map((w, l) => tf.variable(tf.tensor3d(w, [arch.layers[l]!.features, arch.layers[l]!.spline.nz, arch.layers[l]!.spline.nt])));
+    const tensors: PriorTensors = { arch, kernels, splines };
+    const loss = () => tf.tidy(() => tf.mean(tf.square(tf.sub(unrolled(tensors, 'denoise', tf.tensor4d(z, dims), tf.tensor4d(z, dims), 0.1, undefined, ts, scales, 2), tf.tensor4d(clean, dims)))) as tf.Scalar);
+    const { grads } = tf.variableGrads(loss, [...kernels, ...splines]);
+    const rng = mulberry(7 + L);
+    for (const v of [...kernels, ...splines] as tf.Variable[]) {
+      const g = grads[v.name]!.dataSync();
+      const base = v.dataSync().slice();
+      // The largest-gradient entry (so it is one the loss really depends on) and two random ones.
+      let top = 0;
+      for (let i = 1; i < g.length; i++) if (Math.abs(g[i]!) > Math.abs(g[top]!)) top = i;
+      for (const i of [top, Math.floor(rng() * g.length), Math.floor(rng() * g.length)]) {
+        const h = 1e-2 * Math.max(0.05, Math.abs(base[i]!));
+        const at = (d: number) => {
+          const w = base.slice();
+          w[i]! += d;
+          v.assign(tf.tensor(w, v.shape));
+          return loss().dataSync()[0]!;
+        };
+        const numeric = (at(h) - at(-h)) / (2 * h);
+        v.assign(tf.tensor(base, v.shape));
+        expect(Math.abs(g[i]! - numeric), `${v.name}[${i}]`).toBeLessThan(0.03 * Math.abs(g[top]!) + 1e-7);
+      }
+    }
+    prior.dispose();
+  });
+});
+
 describe('schedule files', () => {
   const schedule = (over: Partial<VnSchedule> = {}): VnSchedule => ({
     format: SCHEDULE_FORMAT,
@@ -174,5 +214,56 @@ describe('learning a schedule', () => {
     const vn = restore({ task: 'denoise', image: noisy, model, sigma: 25 / 255, reference: clean, settings: { method: 'vn' }, schedule: { file: 'learned', schedule: full.schedule } });
     expect(vn.schedule).toMatchObject({ level: 25, steps: 3 });
     expect(vn.psnr!).toBeGreaterThan(start.psnr!);
+  });
+
+  it('fine-tunes the prior with the schedule into a new model the schedule is bound to, and resumes it bit for bit', async () => {
+    const data = tmp.file('train-ft');
+    mkdirSync(data);
+    for (let k = 0; k < 4; k++) await writeImage(path.join(data, `t${k}.png`), syntheticImage(80, 80, 1, { seed: k + 11 }));
+    const model = await resolveModel('starter-dct-gsm');
+    const common = { model, task: 'denoise' as const, level: 25, steps: 2, data, patch: 32, batch: 2, seed: 5, lr: 0.05, holdout: 1, sigma0: 40, sigmaMin: 20, finetune: true, priorLr: 1e-3 };
+    const full = await learnSchedule({ ...common, iterations: 4 });
+    expect(full.prior).toBeDefined();
+    const tuned = full.prior!.parameters;
+    const moved = (a: Float32Array[], b: Float32Array[]) => a.some((w, l) => w.some((v, i) => v !== b[l]![i]));
+    expect(moved(tuned.kernels, model.parameters.kernels)).toBe(true);
+    expect(moved(tuned.splines, model.parameters.splines)).toBe(true);
+    expect(full.prior!.finetune).toMatchObject({ from: { id: model.id }, task: 'denoise', level: 25, steps: 2, iterations: 4 });
+    // The caller's model is left as it was.
+    expect((await resolveModel('starter-dct-gsm')).parameters.kernels[0]).toEqual(model.parameters.kernels[0]);
+
+    const checkpoint = tmp.file('ft.ckpt.json');
+    const controller = new AbortController();
+    await expect(learnSchedule({ ...common, iterations: 4, checkpoint, signal: controller.signal, onProgress: (p) => p.iteration === 2 && controller.abort() })).rejects.toMatchObject({ kind: 'cancelled' });
+    // A schedule-only resume of a fine-tuning checkpoint is refused: they are different runs.
+    await expect(learnSchedule({ ...common, finetune: false, iterations: 4, checkpoint, resume: true })).rejects.toThrow(/belongs to another schedule run/);
+    const resumed = await learnSchedule({ ...common, iterations: 4, checkpoint, resume: true });
+    expect(resumed.schedule.sigmas).toEqual(full.schedule.sigmas);
+    expect(resumed.prior!.parameters.kernels).toEqual(tuned.kernels);
+    expect(resumed.prior!.parameters.splines).toEqual(tuned.splines);
+  });
+
+  it('gnc learn-schedule --finetune writes the tuned model and a schedule that only fits it', async () => {
+    const data = tmp.file('train-ft-cli');
+    mkdirSync(data);
+    for (let k = 0; k < 3; k++) await writeImage(path.join(data, `t${k}.png`), syntheticImage(64, 64, 1, { seed: k + 21 }));
+    const out = tmp.file('cli/ft.gncs');
+    const argv = ['node', 'gnc', 'learn-schedule', '--model', 'starter-dct-gsm', '--task', 'denoise', '--sigma', '25', '--steps', '2', '--iterations', '2', '--patch', '32', '--batch', '2', '--holdout', '1', '--data', data, '--finetune', '--out', out, '--no-record', '--backend', 'wasm'];
+    const { main } = await import('../../src/cli/main.js');
+    expect(await main(argv)).toBe(0);
+    const tunedModel = await resolveModel(tmp.file('cli/ft.gncm'));
+    const schedule = loadSchedule(out);
+    expect(schedule.modelId).toBe(tunedModel.id);
+    expect(tunedModel.metadata.name).toBe('starter-dct-gsm-vn-denoise-25');
+    expect(tunedModel.metadata.finetune).toMatchObject({ from: { name: 'starter-dct-gsm' }, task: 'denoise', level: 25 });
+    const original = await resolveModel('starter-dct-gsm');
+    expect(tunedModel.id).not.toBe(original.id);
+    const clean = syntheticImage(24, 24, 1);
+    const noisy = { ...clean, data: addGaussianNoise(clean.data, 25 / 255, 1) };
+    expect(() => restore({ task: 'denoise', image: noisy, model: original, sigma: 25 / 255, settings: { method: 'vn' }, schedule: { file: out, schedule } })).toThrow(/learned for the model starter-dct-gsm-vn-denoise-25/);
+    const vn = restore({ task: 'denoise', image: noisy, model: tunedModel, sigma: 25 / 255, reference: clean, settings: { method: 'vn' }, schedule: { file: out, schedule } });
+    expect(vn.psnr!).toBeGreaterThan(20);
+    // --out-model without --finetune is refused by name.
+    expect(await main([...argv.filter((a) => a !== '--finetune'), '--out-model', tmp.file('cli/x.gncm')])).toBe(2);
   });
 });
