@@ -7,6 +7,7 @@ import type { ResolvedModel } from '../prior/registry.js';
 import { FoEPrior } from '../prior/foe.js';
 import type { Shape4 } from '../prior/conv.js';
 import { TiledPrior } from '../solve/tiled-prior.js';
+import { openOnnxPrior } from '../onnx/inference.js';
 import { annealedLangevin, type SampleTask } from './langevin.js';
 
 export interface SamplerSettings {
@@ -55,8 +56,11 @@ export interface ChainsRequest {
 export function posteriorChains(r: ChainsRequest): Float32Array[] {
   const prior = new FoEPrior(r.model.architecture, r.model.parameters);
   const chains: Float32Array[] = [];
+  let onnx: ReturnType<typeof openOnnxPrior>;
   try {
-    const field = new TiledPrior(prior, r.signal ? { signal: r.signal } : {});
+    // onnxruntime when the backend choice allows it and it loads (src/onnx/inference.ts), else tfjs.
+    onnx = openOnnxPrior(r.model.architecture, r.model.parameters, r.signal ? { signal: r.signal } : {});
+    const field = onnx?.field ?? new TiledPrior(prior, r.signal ? { signal: r.signal } : {});
     const s = r.settings;
     for (let k = 0; k < r.samples; k++) {
       chains.push(
@@ -78,6 +82,7 @@ export function posteriorChains(r: ChainsRequest): Float32Array[] {
     }
   } finally {
     prior.dispose();
+    onnx?.dispose();
   }
   return chains;
 }

@@ -66,3 +66,29 @@ describe.skipIf(!!reason)(name('restore() on onnxruntime'), () => {
     expect(Math.abs(onnx.psnr! - wasm.psnr!)).toBeLessThan(0.01);
   });
 });
+
+describe.skipIf(!!reason)(name('posterior sampling on onnxruntime'), () => {
+  it('Langevin chains on onnx follow the tfjs chains with the same seeds', async () => {
+    const { posteriorChains, samplerSettings } = await import('../../src/sample/posterior-chains.js');
+    const model = await resolveModel('grey-l1-dsm');
+    const shape = { n: 1, h: 33, w: 27, c: 1 };
+    const clean = syntheticImage(27, 33, 1).data;
+    const observed = addGaussianNoise(clean, 25 / 255, 5);
+    const request = {
+      model,
+      task: 'denoise' as const,
+      shape,
+      observed,
+      noiseSigma: 25 / 255,
+      samples: 1,
+      settings: samplerSettings(model, { levels: 4, stepsPerLevel: 3, seed: 2 }),
+    };
+    await selectBackend('wasm');
+    const [tfjs] = posteriorChains(request);
+    await selectBackend('onnx');
+    const [onnx] = posteriorChains(request);
+    let worst = 0;
+    for (let i = 0; i < tfjs!.length; i++) worst = Math.max(worst, Math.abs(tfjs![i]! - onnx![i]!));
+    expect(worst).toBeLessThan(1e-3);
+  });
+});
