@@ -18,7 +18,7 @@ import { TiledPrior, tileFor, tileGrid, type PriorField } from '../solve/tiled-p
 import { GncError, checkInteger, throwIfAborted } from '../util/errors.js';
 import { buildFoEGraph, INPUT_X, OUTPUT_ENERGY, OUTPUT_GRAD, splineInput, type AdjointForm } from './foe-graph.js';
 import { TABLE_ROWS, splineTables } from './spline-tables.js';
-import { SyncOrtWorker, type FeedTensor, type OrtRuntimeInfo } from './sync-worker.js';
+import { sharedOrtWorker, type FeedTensor, type OrtRuntimeInfo, type SyncOrtWorker } from './sync-worker.js';
 import { ortInstalled } from './ort.js';
 
 export interface OnnxPriorOptions {
@@ -37,6 +37,7 @@ export interface OnnxPriorInfo extends OrtRuntimeInfo {
 }
 
 type SessionKind = 'grad' | 'energy' | 'both';
+let instances = 0;
 
 export class OnnxPrior implements PriorField {
   readonly arch: FoEArchitecture;
@@ -49,6 +50,8 @@ export class OnnxPrior implements PriorField {
   readonly #options: OnnxPriorOptions;
   readonly #worker: SyncOrtWorker;
   readonly #loaded = new Set<SessionKind>();
+  readonly #id = ++instances;
+  #disposed = false;
   readonly #maxPad: number;
   #tfjs: FoEPrior | undefined;
   #tables: { key: string; tables: Float32Array[] } | undefined;
@@ -65,12 +68,11 @@ export class OnnxPrior implements PriorField {
     this.halo = 2 * arch.layers.reduce((sum, layer) => sum + Math.floor(layer.kernelSize / 2), 0);
     this.#maxPad = Math.max(...arch.layers.map((layer) => Math.floor(layer.kernelSize / 2)));
     const threads = checkInteger('onnx threads', options.threads ?? availableParallelism(), 1, 1024);
-    this.#worker = new SyncOrtWorker();
+    this.#worker = sharedOrtWorker();
     try {
       const info = this.#load('grad', threads);
       this.info = { ...info, engine: 'onnxruntime-node', adjoint: options.adjoint ?? 'conv-transpose' };
     } catch (err) {
-      this.#worker.close();
       this.#tfjs.dispose();
       throw err;
     }
@@ -87,9 +89,13 @@ export class OnnxPrior implements PriorField {
       energy: kind !== 'grad',
       ...(this.#options.adjoint ? { adjoint: this.#options.adjoint } : {}),
     });
-    const info = this.#worker.load(kind, model, { threads });
+    const info = this.#worker.load(this.#key(kind), model, { threads });
     this.#loaded.add(kind);
     return info;
+  }
+
+  #key(kind: SessionKind): string {
+    return `${this.#id}:${kind}`;
   }
 
   #tablesFor(t: ArrayLike<number>): Float32Array[] {
@@ -111,6 +117,7 @@ export class OnnxPrior implements PriorField {
       throw new GncError('invalid-argument', `FoE: expected ${shape.n * shape.h * shape.w * shape.c} values for ${JSON.stringify(shape)} but received ${x.length}`);
     }
     if (t.length !== shape.n) throw new GncError('invalid-argument', `FoE: expected one t per sample (${shape.n}) but received ${t.length}`);
+    if (this.#disposed) throw new GncError('backend', 'This onnx prior is closed');
     if (want.gradT) {
       // ∂ₜR is not in the graph: the tfjs path computes it (joint optimisation only).
       return new TiledPrior(this.#tfjsPrior(), this.#tilingOptions()).evaluate(x, shape, t, want);
@@ -163,7 +170,7 @@ export class OnnxPrior implements PriorField {
       feeds.push({ name: splineInput(l), dims: [s.n, layer.features, TABLE_ROWS, layer.spline.nz], data: tables[l]! }),
     );
     const fetches = kind === 'both' ? [OUTPUT_GRAD, OUTPUT_ENERGY] : kind === 'grad' ? [OUTPUT_GRAD] : [OUTPUT_ENERGY];
-    const { outputs, ms } = this.#worker.run(kind, feeds, fetches);
+    const { outputs, ms } = this.#worker.run(this.#key(kind), feeds, fetches);
     this.lastRunMs += ms;
     const result: EvaluateResult = {};
     if (outputs[OUTPUT_GRAD]) result.gradX = s.c === 1 ? outputs[OUTPUT_GRAD].data : nchwToNhwc(outputs[OUTPUT_GRAD].data, s);
@@ -193,7 +200,16 @@ export class OnnxPrior implements PriorField {
   }
 
   dispose(): void {
-    this.#worker.close();
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const kind of this.#loaded) {
+      try {
+        if (this.#worker.alive) this.#worker.release(this.#key(kind));
+      } catch {
+        // A dead worker holds no sessions; nothing to release.
+      }
+    }
+    this.#loaded.clear();
     this.#tfjs?.dispose();
     this.#tfjs = undefined;
   }

@@ -98,6 +98,11 @@ export class SyncOrtWorker {
     this.#call({ type: 'release', id: 0, key });
   }
 
+  /** False once closed or once the thread has exited. */
+  get alive(): boolean {
+    return !this.#closed && !Atomics.load(this.#flags, FLAG_EXITED);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -129,4 +134,17 @@ export class SyncOrtWorker {
     if (reply.type === 'error') throw this.#unexpected(reply);
     return reply;
   }
+}
+
+let shared: SyncOrtWorker | undefined;
+
+/**
+ * The calling thread's onnxruntime worker, started on first use and kept
+ * (unreferenced) for later priors: starting one costs most of a second, which
+ * every short restore (the app's previews) would otherwise pay. Its sessions
+ * belong to their priors, which release them.
+ */
+export function sharedOrtWorker(): SyncOrtWorker {
+  if (!shared?.alive) shared = new SyncOrtWorker();
+  return shared;
 }
