@@ -1,29 +1,52 @@
 /**
  * Electron main process: glue only. It opens the window (locked down by
  * window-policy.ts, page served from gnc://app/ by app-protocol.ts), builds
- * the menu (menu.ts), starts the engine host (a plain Node child process:
- * see src/app/engine-host.ts for why), and brokers every IPC call through
- * ipc-broker.ts. Nothing heavy runs here.
+ * the menu (menu.ts), starts the engine host (a separate Node process: see
+ * src/app/engine-host.ts for why; runtime-paths.ts for where it is in
+ * development and when packaged) under a supervisor that restarts it if it
+ * crashes, and brokers every IPC call through ipc-broker.ts. Nothing heavy
+ * runs here. It writes only to the user's data folder (logs/ included).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineClient } from '../src/app/engine-client.js';
+import { EngineSupervisor } from '../src/app/engine-supervisor.js';
+import { LogFile } from '../src/util/log-file.js';
+import { APP_NAME, userDataDir } from '../src/util/paths.js';
 import { answerAppRequest, APP_ORIGIN, APP_SCHEME } from './app-protocol.js';
 import { electronDialogs } from './electron-dialogs.js';
 import { EVENT_CHANNEL, IpcBroker, MENU_CHANNEL } from './ipc-broker.js';
 import { buildMenuTemplate } from './menu.js';
+import { runtimePaths } from './runtime-paths.js';
 import { contentsGuards, denyPermissionCheck, denyPermissionRequest, secureWebPreferences } from './window-policy.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-// dist-electron/electron/main.js → the project root (where package.json, src/ and renderer/ are).
-const root = app.getAppPath();
+
+// The same data folder as the CLI's (design.md), whatever name package.json gives the app.
+app.setName(APP_NAME);
+app.setPath('userData', userDataDir());
+const paths = runtimePaths({
+  packaged: app.isPackaged,
+  appPath: app.getAppPath(),
+  resourcesPath: process.resourcesPath,
+  execPath: process.execPath,
+  userData: app.getPath('userData'),
+  env: process.env,
+});
+const log = new LogFile({ dir: paths.logDir, name: 'main', echo: !app.isPackaged });
+log.info(`GNC Studio ${app.getVersion()} starting (electron ${process.versions.electron}, ${app.isPackaged ? 'packaged' : 'development'}, ${process.platform}-${process.arch})`);
+process.on('uncaughtException', (err) => {
+  log.error('uncaught error in the main process', err);
+  dialog.showErrorBox('GNC Studio: unexpected error', `${err.message}\n\nDetails are in the log folder: ${paths.logDir}`);
+});
+process.on('unhandledRejection', (err) => log.error('unhandled promise rejection in the main process', err));
 
 // Must happen before 'ready': a standard, secure scheme gets an origin, so CSP 'self' and fetch work.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
 
 let win: BrowserWindow | undefined;
-let engine: EngineClient | undefined;
+let engine: EngineSupervisor | undefined;
 
 function createWindow(): BrowserWindow {
   const w = new BrowserWindow({
@@ -32,6 +55,7 @@ function createWindow(): BrowserWindow {
     minWidth: 1024,
     minHeight: 700,
     title: 'GNC Studio',
+    icon: paths.windowIcon,
     show: false,
     webPreferences: secureWebPreferences(path.join(here, 'preload.cjs')),
   });
@@ -47,7 +71,8 @@ async function showAbout(): Promise<void> {
   const info = (await engine?.call('info', []).catch(() => undefined)) as { version?: string; libraryPath?: string; backend?: { name: string } | null } | undefined;
   const detail = [
     `Version ${info?.version ?? app.getVersion()}`,
-    `Electron ${process.versions.electron}, engine on Node (system)`,
+    `Electron ${process.versions.electron}, engine on ${app.isPackaged ? "Electron's Node" : 'the system Node'}${engine?.restarts ? ` (restarted ${engine.restarts}×)` : ''}`,
+    `Logs: ${paths.logDir}`,
     info?.backend ? `Backend: ${info.backend.name}` : 'Backend: chosen when the first job runs',
     info?.libraryPath ? `Library: ${info.libraryPath}` : '',
   ].filter(Boolean);
@@ -56,25 +81,41 @@ async function showAbout(): Promise<void> {
   else await dialog.showMessageBox(options);
 }
 
+/** Starts one engine host; its output goes to the main log (and the terminal in development). */
+function startEngineHost(): Promise<EngineClient> {
+  return EngineClient.start({
+    node: paths.engine.node,
+    entry: paths.engine.entry,
+    env: { ...paths.engine.env, GNC_ELECTRON_VERSION: process.versions.electron ?? '' },
+    output: (text, stream) => {
+      if (!app.isPackaged) process[stream].write(text);
+      for (const line of text.split('\n')) if (line.trim()) log.write(stream === 'stderr' ? 'warn' : 'info', `engine: ${line}`);
+    },
+  });
+}
+
 async function start(): Promise<void> {
   try {
-    engine = await EngineClient.start({
-      entry: path.join(root, 'src', 'app', 'engine-host-entry.mjs'),
-      env: { ...process.env, GNC_ELECTRON_VERSION: process.versions.electron ?? '' },
-    });
+    engine = await EngineSupervisor.start({ start: startEngineHost, log: (level, message) => log.write(level, message) });
   } catch (err) {
-    dialog.showErrorBox('GNC Studio cannot start its engine', `${(err as Error).message}\n\nThe engine runs under the system's Node.js 20 or later (set GNC_NODE to its path).`);
+    log.error('cannot start the engine', err);
+    const hint = app.isPackaged
+      ? `Details are in the log folder: ${paths.logDir}`
+      : "In development the engine runs under the system's Node.js 20 or later (set GNC_NODE to its path).";
+    dialog.showErrorBox('GNC Studio cannot start its engine', `${(err as Error).message}\n\n${hint}`);
     app.exit(1);
     return;
   }
   const running = engine;
-  running.onUnexpectedExit((code, signal) => {
-    dialog.showErrorBox('The GNC Studio engine stopped', `It exited (${signal ?? `code ${code}`}). Jobs in progress were lost; the library is safe. GNC Studio will close.`);
+  // A crashed engine is restarted by the supervisor; the page hears 'engine-restarted' and says so.
+  running.onRestart((info) => log.warn(`engine restarted after it stopped (${info.reason}); restart ${info.restarts}`));
+  running.onGiveUp((reason) => {
+    dialog.showErrorBox('The GNC Studio engine stopped', `${reason}.\n\nThe library is safe. GNC Studio will close; details are in ${paths.logDir}.`);
     app.exit(1);
   });
 
   protocol.handle(APP_SCHEME, async (request) => {
-    const r = await answerAppRequest(request.url, request.method, { rendererDir: path.join(root, 'renderer', 'dist'), resource: (p, q) => running.resource(p, q) });
+    const r = await answerAppRequest(request.url, request.method, { rendererDir: paths.rendererDir, resource: (p, q) => running.resource(p, q) });
     return new Response(typeof r.body === 'string' ? r.body : new Uint8Array(r.body), { status: r.status, headers: r.headers });
   });
   session.defaultSession.setPermissionRequestHandler(denyPermissionRequest);
@@ -95,7 +136,15 @@ async function start(): Promise<void> {
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
-      buildMenuTemplate({ send: (command) => win?.webContents.send(MENU_CHANNEL, command), about: () => void showAbout(), quit: () => app.quit() }, process.platform),
+      buildMenuTemplate(
+        {
+          send: (command) => win?.webContents.send(MENU_CHANNEL, command),
+          about: () => void showAbout(),
+          quit: () => app.quit(),
+          openLogs: () => void shell.openPath(paths.logDir),
+        },
+        process.platform,
+      ),
     ),
   );
   win = createWindow();
@@ -116,5 +165,8 @@ app.on('before-quit', (event) => {
   if (!engine || stopping) return;
   stopping = true;
   event.preventDefault();
-  void engine.close().finally(() => app.exit(0));
+  void engine.close().finally(() => {
+    log.info('GNC Studio stopped');
+    app.exit(0);
+  });
 });

@@ -11,6 +11,8 @@ export interface MenuActions {
   send(command: MenuCommand): void;
   about(): void;
   quit(): void;
+  /** Help → Open Log Folder (the logs in the user's data folder). */
+  openLogs?(): void;
 }
 
 export function buildMenuTemplate(actions: MenuActions, platform: NodeJS.Platform): MenuItemConstructorOptions[] {
@@ -54,6 +56,14 @@ export function buildMenuTemplate(actions: MenuActions, platform: NodeJS.Platfor
       ],
     },
   );
-  if (!mac) template.push({ label: 'Help', submenu: [about] });
+  // Help on every platform: the first-run welcome can be reopened from here.
+  template.push({
+    label: 'Help',
+    submenu: [
+      { label: 'Welcome to GNC Studio', click: send('welcome') },
+      ...(actions.openLogs ? [{ label: 'Open Log Folder', click: () => actions.openLogs!() }] : []),
+      ...(mac ? [] : [{ type: 'separator' } as MenuItemConstructorOptions, about]),
+    ],
+  });
   return template;
 }

@@ -193,6 +193,9 @@ export const CALL_ARGUMENTS: { readonly [K in EngineCallName]: readonly Check[] 
   checkLibrary: [optional(object({ fix: flag }))],
   labGnc1d: [labGnc1d],
   labConvex: [labConvex],
+  welcome: [],
+  setWelcome: [object({ dismissed: flag }, ['dismissed'])],
+  openSample: [],
 };
 
 export const CALL_NAMES = Object.keys(CALL_ARGUMENTS) as EngineCallName[];

@@ -24,7 +24,8 @@ import { DEFAULT_MODEL } from '../prior/registry.js';
 import { readImage } from '../image/io.js';
 import { estimateNoiseSigma } from '../image/noise-estimate.js';
 import { GncError } from '../util/errors.js';
-import { projectRoot, userDataDir } from '../util/paths.js';
+import { projectRoot, samplePhoto, userDataDir } from '../util/paths.js';
+import { getSetting, setSetting } from '../library/settings.js';
 import { validateCall, MAX_CROP_PIXELS, MAX_UPLOAD_BYTES } from './api-validate.js';
 import { AppJobs } from './app-jobs.js';
 import { renderDisplay } from './display.js';
@@ -55,6 +56,9 @@ export interface AppEngineOptions {
   createRunner?: () => JobRunner;
   maxPixels?: number;
 }
+
+/** Library setting: the user closed the first-run welcome. */
+const WELCOME_DISMISSED = 'welcome-dismissed';
 
 const version = (): string => (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -438,6 +442,27 @@ export class AppEngine implements Api.EngineCalls {
 
   async labConvex(request: Api.LabConvexRequest): Promise<Api.LabConvexResult> {
     return labConvex(request);
+  }
+
+  // ─── first run
+
+  async welcome(): Promise<Api.WelcomeInfo> {
+    return {
+      show: getSetting(this.library, WELCOME_DISMISSED) !== 'true',
+      shippedModels: this.library.models.list({ shipped: true }).length,
+      sampleAvailable: existsSync(samplePhoto()),
+    };
+  }
+
+  async setWelcome(change: Api.WelcomeChange): Promise<Api.WelcomeInfo> {
+    setSetting(this.library, WELCOME_DISMISSED, change.dismissed ? 'true' : 'false');
+    return this.welcome();
+  }
+
+  async openSample(): Promise<Api.ImageInfo> {
+    const file = samplePhoto();
+    if (!existsSync(file)) throw new GncError('not-found', `The sample photo is not installed (expected ${file})`);
+    return this.images.addPath(file, 'sample.png');
   }
 
   // ─── resources

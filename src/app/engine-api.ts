@@ -86,6 +86,9 @@
  *   POST   /api/library/check     { fix?: boolean } → CheckReport
  *   POST   /api/lab/gnc1d         LabGnc1dRequest → LabGnc1dResult
  *   POST   /api/lab/convex        LabConvexRequest → LabConvexResult
+ *   GET    /api/welcome                       → WelcomeInfo
+ *   POST   /api/welcome           WelcomeChange → WelcomeInfo
+ *   POST   /api/images/sample                 → ImageInfo (the shipped sample photo, opened like any other)
  *
  * ─── Electron IPC ─────────────────────────────────────────────────────────
  *
@@ -692,7 +695,14 @@ export type EngineEvent =
   /** First event of every stream: lets the page know it is connected. */
   | (EventBase & { type: 'hello'; version: string })
   /** Runs, models, schedules or training changed (re-list what is shown). */
-  | (EventBase & { type: 'library-changed'; what: 'runs' | 'models' | 'schedules' | 'training' });
+  | (EventBase & { type: 'library-changed'; what: 'runs' | 'models' | 'schedules' | 'training' })
+  /**
+   * Electron only: the engine process stopped unexpectedly and a new one took
+   * its place (electron main, src/app/engine-supervisor.ts). The library is as
+   * it was; this session's photos and the jobs that were running are gone.
+   * `seq` is 0: the new engine numbers its events afresh.
+   */
+  | (EventBase & { type: 'engine-restarted'; reason: string; restarts: number });
 
 export type EngineEventListener = (event: EngineEvent) => void;
 
@@ -742,6 +752,27 @@ export interface EngineCalls {
 
   labGnc1d(request: LabGnc1dRequest): Promise<LabGnc1dResult>;
   labConvex(request: LabConvexRequest): Promise<LabConvexResult>;
+
+  /** First run: whether to show the welcome (remembered in the library), and what it offers. */
+  welcome(): Promise<WelcomeInfo>;
+  setWelcome(change: WelcomeChange): Promise<WelcomeInfo>;
+  /** Opens the project's own sample photo (resources/samples/sample.png) in this session. */
+  openSample(): Promise<ImageInfo>;
+}
+
+// ─── First run ────────────────────────────────────────────────────────────
+
+export interface WelcomeInfo {
+  /** True until the user dismisses the welcome; the dismissal is kept in the library, so it shows once. */
+  show: boolean;
+  /** Shipped priors the library registered when it opened. */
+  shippedModels: number;
+  /** Whether the sample photo is installed (openSample works). */
+  sampleAvailable: boolean;
+}
+
+export interface WelcomeChange {
+  dismissed: boolean;
 }
 
 export type EngineCallName = keyof EngineCalls;
@@ -814,7 +845,7 @@ export interface LabConvexResult {
 }
 
 /** Menu items the main process forwards to the page (it handles About and Quit itself). */
-export type MenuCommand = 'open' | 'save' | 'export' | 'undo' | 'redo' | 'zoom-in' | 'zoom-out' | 'zoom-reset';
+export type MenuCommand = 'open' | 'save' | 'export' | 'undo' | 'redo' | 'zoom-in' | 'zoom-out' | 'zoom-reset' | 'welcome';
 
 export interface DesktopDialogs {
   /** A native open dialog; the path returned may then be passed to the calls that take one. Null = cancelled. */

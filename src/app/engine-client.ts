@@ -21,6 +21,8 @@ export interface EngineClientOptions {
   env?: NodeJS.ProcessEnv;
   /** How long start() waits for the host to be ready. */
   startTimeoutMs?: number;
+  /** Receives the host's stdout and stderr (e.g. for a log file); default: inherited. */
+  output?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 interface Pending {
@@ -52,11 +54,16 @@ export class EngineClient {
   static start(options: EngineClientOptions = {}): Promise<EngineClient> {
     const node = options.node ?? process.env.GNC_NODE ?? 'node';
     const entry = options.entry ?? fileURLToPath(new URL('./engine-host-entry.mjs', import.meta.url));
+    const output = options.output;
     const child = spawn(node, [entry], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', output ? 'pipe' : 'inherit', output ? 'pipe' : 'inherit', 'ipc'],
       serialization: 'advanced',
       env: options.env ?? process.env,
     });
+    if (output) {
+      child.stdout?.setEncoding('utf8').on('data', (text: string) => output(text, 'stdout'));
+      child.stderr?.setEncoding('utf8').on('data', (text: string) => output(text, 'stderr'));
+    }
     const client = new EngineClient(child);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -14,6 +14,7 @@
  * better-sqlite3 for Electron (electron-builder does that at package time).
  */
 import { promises as fs } from 'node:fs';
+import { describeError, LogFile } from '../util/log-file.js';
 import { AppEngine } from './app-engine.js';
 import { toApiError } from './api-errors.js';
 import type { FromHost, ToHost } from './engine-rpc.js';
@@ -22,8 +23,23 @@ function send(message: FromHost): void {
   process.send?.(message);
 }
 
+/** Exit code of a host that stopped on an uncaught error (the main process then starts a new one). */
+export const CRASH_EXIT_CODE = 70;
+
 export async function runEngineHost(): Promise<void> {
   if (!process.send) throw new Error('The engine host must be started with an IPC channel (by the Electron main process)');
+  // Its own rotating log in the user's data folder (GNC_LOG_DIR from the main process).
+  const log = new LogFile({ name: 'engine' });
+  log.info(`engine host started (node ${process.versions.node}${process.versions.electron ? `, electron ${process.versions.electron} as node` : ''}, ${process.platform}-${process.arch})`);
+  // An uncaught error leaves the engine in an unknown state: log it and stop, so the main
+  // process starts a fresh host (the library is a SQLite file that every write leaves whole).
+  const crash = (what: string) => (err: unknown) => {
+    log.error(`${what}; the engine host stops`, err);
+    process.stderr.write(`gnc engine: ${what}: ${describeError(err)}\n`);
+    process.exit(CRASH_EXIT_CODE);
+  };
+  process.on('uncaughtException', crash('uncaught error'));
+  process.on('unhandledRejection', crash('unhandled promise rejection'));
   const engine = new AppEngine({
     transport: 'ipc',
     ...(process.env.GNC_ELECTRON_VERSION ? { electronVersion: process.env.GNC_ELECTRON_VERSION } : {}),
@@ -32,7 +48,10 @@ export async function runEngineHost(): Promise<void> {
 
   let closing: Promise<void> | undefined;
   const shutdown = () => {
-    closing ??= engine.close().finally(() => process.exit(0));
+    closing ??= engine.close().finally(() => {
+      log.info('engine host stopped');
+      process.exit(0);
+    });
     return closing;
   };
 

@@ -99,6 +99,9 @@ export const ROUTES: Route[] = [
   { method: 'POST', pattern: p('/api/library/check'), call: 'checkLibrary', args: optionalJson },
   { method: 'POST', pattern: p('/api/lab/gnc1d'), call: 'labGnc1d', args: json },
   { method: 'POST', pattern: p('/api/lab/convex'), call: 'labConvex', args: json },
+  { method: 'GET', pattern: p('/api/welcome'), call: 'welcome', args: none },
+  { method: 'POST', pattern: p('/api/welcome'), call: 'setWelcome', args: json },
+  { method: 'POST', pattern: p('/api/images/sample'), call: 'openSample', args: none },
 ];
 
 export type RouteMatch = { route: Route; params: string[] } | { allowed: Method[] } | null;

@@ -22,8 +22,18 @@ export function projectRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
-export function resourcesDir(): string {
-  return path.join(projectRoot(), 'resources');
+/**
+ * The shipped resources (models/, schedules/, samples/): GNC_RESOURCES when
+ * set (the packaged app sets it to Electron's process.resourcesPath, where
+ * the installers put them), else resources/ in the project.
+ */
+export function resourcesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GNC_RESOURCES ? path.resolve(env.GNC_RESOURCES) : path.join(projectRoot(), 'resources');
+}
+
+/** The project's own sample photo (scripts/make-sample-image.ts), shown on first run. */
+export function samplePhoto(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(resourcesDir(env), 'samples', 'sample.png');
 }
 
 export function modelsDir(): string {

@@ -111,6 +111,41 @@ describe.skipIf(!hasChromium)('GNC Studio in Chromium against gnc app', () => {
     await bare.close();
   });
 
+  it('first run: the welcome shows with the backend, denoises the sample in one click, and stays closed once closed', async () => {
+    // A page of its own, so the sample's job does not join the main page's session results.
+    const welcomePage = await context.newPage();
+    const errors: string[] = [];
+    welcomePage.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await welcomePage.goto(app.url);
+      const dialog = welcomePage.getByRole('dialog', { name: 'Welcome to GNC Studio' });
+      await dialog.waitFor();
+      expect(await dialog.getByTestId('welcome-library').textContent()).toMatch(/\d+ shipped models are ready in your library/);
+      expect(await dialog.getByTestId('welcome-backend').textContent()).toMatch(/Backend: chosen when the first job runs/);
+      await dialog.getByRole('button', { name: 'Denoise the sample photo' }).click();
+      const result = dialog.getByTestId('sample-result');
+      await result.waitFor({ timeout: 120_000 });
+      expect(await result.textContent()).toMatch(/Denoised in [\d.]+ s with .+: [\d.]+ dB → [\d.]+ dB PSNR/);
+      // The engine now knows its backend (this machine: no GPU).
+      await expect.poll(() => dialog.getByTestId('welcome-backend').textContent(), { timeout: 20_000 }).toMatch(/Backend: (wasm|cpu|tensorflow|onnx)\S* on the (CPU|GPU)/);
+      await welcomePage.waitForFunction(() => {
+        const img = document.querySelector('[data-testid="welcome"] img') as HTMLImageElement | null;
+        return !!img && img.complete && img.naturalWidth === 384;
+      });
+      await welcomePage.screenshot({ path: path.join(shots, '00-welcome.png') });
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      // Remembered in the library: a new page does not show it again.
+      await welcomePage.reload();
+      await welcomePage.getByText('Engine connected').waitFor();
+      await welcomePage.waitForTimeout(500);
+      expect(await welcomePage.getByRole('dialog', { name: 'Welcome to GNC Studio' }).count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await welcomePage.close();
+    }
+  });
+
   it('opens a photo and shows its size, depth and profile; refuses a bad file with the engine’s message', async () => {
     await page.goto(app.url);
     await page.getByText('Engine connected').waitFor();

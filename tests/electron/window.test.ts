@@ -53,6 +53,18 @@ describe('menu', () => {
       expect([about, quit]).toEqual([1, 1]);
       expect(items.find((i) => i.label === 'Open…')?.accelerator).toBe('CmdOrCtrl+O');
     });
+
+    it(`has Help → Welcome (sent to the page) and Open Log Folder on ${platform}`, () => {
+      const sent: MenuCommand[] = [];
+      let logs = 0;
+      const template = buildMenuTemplate({ send: (c) => sent.push(c), about: () => {}, quit: () => {}, openLogs: () => logs++ }, platform) as Item[];
+      const help = template.find((i) => i.label === 'Help');
+      expect(help).toBeDefined();
+      help!.submenu!.find((i) => i.label === 'Welcome to GNC Studio')!.click!();
+      help!.submenu!.find((i) => i.label === 'Open Log Folder')!.click!();
+      expect(sent).toEqual(['welcome']);
+      expect(logs).toBe(1);
+    });
   }
 });
 

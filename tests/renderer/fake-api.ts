@@ -217,4 +217,8 @@ export class FakeApi implements EngineApi {
   checkLibrary = (o?: unknown) => this.#call('checkLibrary', [o], () => ({ problems: [] }));
   labGnc1d = (r: LabGnc1dRequest) => this.#call('labGnc1d', [r], () => fakeGnc1d(r));
   labConvex = (r: LabConvexRequest) => this.#call('labConvex', [r], () => fakeConvex(r));
+  // First run: no welcome unless a test asks for one (handlers.welcome), so other tests see the app as it is.
+  welcome = () => this.#call('welcome', [], () => ({ show: false, shippedModels: 3, sampleAvailable: true }));
+  setWelcome = (change: { dismissed: boolean }) => this.#call('setWelcome', [change], () => ({ show: !change.dismissed, shippedModels: 3, sampleAvailable: true }));
+  openSample = () => this.#call('openSample', [], () => imageInfo(384, 256, { imageId: 'sample1', name: 'sample.png', previewUrl: '/api/images/sample1/preview', displayUrl: '/api/images/sample1/display' }));
 }

@@ -151,6 +151,9 @@ export class HttpEngineApi implements EngineApi {
   checkLibrary: EngineCalls['checkLibrary'] = (options) => this.#post('/api/library/check', options ?? {});
   labGnc1d: EngineCalls['labGnc1d'] = (request) => this.#post('/api/lab/gnc1d', request);
   labConvex: EngineCalls['labConvex'] = (request) => this.#post('/api/lab/convex', request);
+  welcome: EngineCalls['welcome'] = () => this.#get('/api/welcome');
+  setWelcome: EngineCalls['setWelcome'] = (change) => this.#post('/api/welcome', change);
+  openSample: EngineCalls['openSample'] = () => this.#post('/api/images/sample');
 
   // ---- events ------------------------------------------------------------------
 

@@ -53,6 +53,9 @@ const CALL_SET: Record<EngineCallName, true> = {
   checkLibrary: true,
   labGnc1d: true,
   labConvex: true,
+  welcome: true,
+  setWelcome: true,
+  openSample: true,
 };
 const CALLS = Object.keys(CALL_SET) as EngineCallName[];
 

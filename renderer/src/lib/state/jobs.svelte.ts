@@ -211,6 +211,11 @@ export class JobTracker {
     }
   }
 
+  /** The engine that ran the unfinished jobs is gone (it crashed and was restarted): they end as failed. */
+  abandonUnfinished(message: string): void {
+    for (const job of this.jobs) if (!job.finished) job.apply({ type: 'failed', seq: 0, jobId: job.jobId, error: { kind: 'backend', message } });
+  }
+
   /** Finished, recorded (not preview) restore jobs: what Compare and Export can use. */
   get results(): TrackedJob[] {
     return this.jobs.filter((j) => j.status === 'done' && !j.preview && j.restore !== null);

@@ -4,10 +4,11 @@
  * (`useStudio()`); component tests build one around a fake EngineApi.
  */
 import { getContext, setContext } from 'svelte';
-import type { AppInfo, EngineApi, EngineEvent, ImageInfo, ModelSummary, ResourcePath, ScheduleSummary, TracePoint, UploadFile } from '../api/types.js';
-import { errorMessage } from '../api/types.js';
+import type { AppInfo, EngineApi, EngineEvent, ImageInfo, ModelSummary, ResourcePath, ScheduleSummary, TracePoint, UploadFile, WelcomeInfo } from '../api/types.js';
+import { errorKind, errorMessage } from '../api/types.js';
 import { isRestore, JobTracker, type TrackedJob } from './jobs.svelte.js';
 import { methodLabel } from '../logic/format.js';
+import { denoiseRequest } from '../logic/requests.js';
 import { RestoreState } from './restore.svelte.js';
 
 export type ViewName = 'restore' | 'compare' | 'library' | 'training' | 'lab';
@@ -85,6 +86,11 @@ export class Studio {
   tool = $state<ToolName>('denoise');
   notices = $state.raw<Notice[]>([]);
   helpOpen = $state(false);
+  /** First run: what the welcome offers, and whether it is open. */
+  welcome = $state.raw<WelcomeInfo | null>(null);
+  welcomeOpen = $state(false);
+  /** The welcome's one-click denoise of the sample photo, while it runs and after. */
+  sampleJob = $state.raw<TrackedJob | null>(null);
   theme = $state<Theme>('system');
   /** The pending confirmation, shown by ConfirmDialog. */
   confirmation = $state.raw<(ConfirmRequest & { resolve: (ok: boolean) => void }) | null>(null);
@@ -121,6 +127,78 @@ export class Studio {
       this.restore.useModel(model, 'inpaint');
     } catch (err) {
       this.error(`Could not reach the engine: ${errorMessage(err)}`);
+      return;
+    }
+    await this.#loadWelcome();
+  }
+
+  // ---- first run ------------------------------------------------------------------
+
+  /** Opens the welcome by itself on the first run (until it is dismissed, which the library remembers). */
+  async #loadWelcome(): Promise<void> {
+    try {
+      this.welcome = await this.api.welcome();
+      if (this.welcome.show) this.welcomeOpen = true;
+    } catch {
+      // An engine without the call (or a failure) just means no welcome.
+    }
+  }
+
+  /** Help → Welcome: reopens it whether or not it was dismissed. */
+  async showWelcome(): Promise<void> {
+    this.welcomeOpen = true;
+    if (!this.welcome) {
+      try {
+        this.welcome = await this.api.welcome();
+      } catch {
+        // shown without the library's figures
+      }
+    }
+  }
+
+  /** Closes the welcome; it will not open by itself again (kept in the library). */
+  async closeWelcome(): Promise<void> {
+    this.welcomeOpen = false;
+    if (this.welcome && !this.welcome.show) return;
+    try {
+      this.welcome = await this.api.setWelcome({ dismissed: true });
+    } catch (err) {
+      this.error(`Could not remember that the welcome was closed: ${errorMessage(err)}`);
+    }
+  }
+
+  /**
+   * The welcome's one-click denoise: opens the sample photo, adds noise of
+   * σ = 25 (so the result has a PSNR to show) and denoises it with the default
+   * model, exactly as the Denoise panel would; the Restore view shows it too.
+   */
+  async denoiseSample(sigma = 25): Promise<TrackedJob | null> {
+    let image: ImageInfo;
+    try {
+      image = await this.api.openSample();
+    } catch (err) {
+      this.error(`Could not open the sample photo: ${errorMessage(err)}`);
+      return null;
+    }
+    this.setImage(image);
+    this.tool = 'denoise';
+    const r = this.restore;
+    r.useModel(this.defaultModel, 'denoise');
+    r.sigma = sigma;
+    r.synthetic = true;
+    try {
+      const job = await this.jobs.submit(
+        denoiseRequest({ model: r.denoiseModel, sigma, synthetic: true, seed: r.seed, schedule: r.denoiseSchedule }, image.imageId),
+      );
+      this.sampleJob = job;
+      r.job = job;
+      const result = await job.settled();
+      if (this.image?.imageId === image.imageId && isRestore(result)) r.shown = 'result';
+      return job;
+    } catch (err) {
+      if (errorKind(err) === 'cancelled') this.notify('Denoising cancelled.');
+      else this.error(`Denoising the sample failed: ${errorMessage(err)}`);
+      return null;
     }
   }
 
@@ -131,6 +209,10 @@ export class Studio {
 
   #onEvent(event: EngineEvent): void {
     if (event.type === 'hello') this.connected = true;
+    if (event.type === 'engine-restarted') {
+      this.#engineRestarted(event.reason);
+      return;
+    }
     if (event.type === 'library-changed') {
       this.libraryVersion++;
       if (event.what === 'models') void this.refreshModels();
@@ -139,6 +221,18 @@ export class Studio {
     this.jobs.handle(event);
     // The backend is known once a job ran: refresh what the status line shows.
     if (event.type === 'done' && !(isRestore(event.result) && event.result.crop)) void this.#refreshInfo();
+  }
+
+  /** The desktop app's engine crashed and was restarted: this session's photos and jobs went with it; the library did not. */
+  #engineRestarted(reason: string): void {
+    this.error(`The engine stopped unexpectedly (${reason}) and was restarted. The library is intact; photos opened in this session and jobs that were running are gone, so open the photo again.`);
+    this.image = null;
+    this.restore.resetForImage(1, 1);
+    this.jobs.abandonUnfinished(`The engine stopped (${reason}) while this job ran.`);
+    this.libraryVersion++;
+    void this.refreshModels();
+    void this.refreshSchedules();
+    void this.#refreshInfo();
   }
 
   async #refreshInfo(): Promise<void> {
