@@ -197,6 +197,19 @@ export async function distCheck(options: { keep?: boolean; log?: (line: string) 
     check(checks, inAsar(main), `app.asar holds the main process ${main}`);
     check(checks, inAsar('/dist-electron/electron/preload.cjs'), 'app.asar holds the preload /dist-electron/electron/preload.cjs');
     check(checks, inAsar('/dist-electron/src/app/engine-client.js'), 'app.asar holds the engine client the main process imports');
+    // Everything the main process and preload import is packed too (relative imports), or is Node's or Electron's own.
+    const packedJs = asarFiles.filter((f) => /^\/dist-electron\/.*\.c?js$/.test(f));
+    const unresolved: string[] = [];
+    for (const f of packedJs) {
+      const code = asar.extractFile(archive, f.slice(1)).toString('utf8');
+      for (const m of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.')) {
+          if (!inAsar(path.posix.join(path.posix.dirname(f), spec))) unresolved.push(`${f} → ${spec}`);
+        } else if (!spec.startsWith('node:') && spec !== 'electron') unresolved.push(`${f} → ${spec} (a package)`);
+      }
+    }
+    check(checks, packedJs.length >= 10 && unresolved.length === 0, `the ${packedJs.length} packed main-process files import only packed files, node: modules and electron`, unresolved.join('; '));
     const packedPkg = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as { main: string };
     check(checks, packedPkg.main === pkg.main, `the packed package.json names main ${pkg.main}`);
     check(checks, inAsar('/renderer/dist/index.html'), 'app.asar holds the page /renderer/dist/index.html');
