@@ -23,6 +23,7 @@ import type { Dialogs } from './dialogs.js';
 export const CHANNEL_PREFIX = 'gnc:';
 export const EVENT_CHANNEL = 'gnc:event';
 export const MENU_CHANNEL = 'gnc:menu';
+export const OPEN_FILE_CHANNEL = 'gnc:open-file';
 export const DIALOG_CALLS = ['showOpenDialog', 'showSaveDialog'] as const;
 
 /** The calls that write the file they are given. */
@@ -72,6 +73,11 @@ export class IpcBroker {
     } catch (err) {
       return { ok: false, error: toApiError(err) };
     }
+  }
+
+  /** A file the user opened through the operating system (file association, command line): readable like a dialog's choice. */
+  allowRead(file: string): void {
+    this.#readable.add(path.resolve(file));
   }
 
   async #open(args: unknown[]): Promise<string | null> {

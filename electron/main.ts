@@ -16,8 +16,9 @@ import { LogFile } from '../src/util/log-file.js';
 import { APP_NAME, userDataDir } from '../src/util/paths.js';
 import { answerAppRequest, APP_ORIGIN, APP_SCHEME } from './app-protocol.js';
 import { electronDialogs } from './electron-dialogs.js';
-import { EVENT_CHANNEL, IpcBroker, MENU_CHANNEL } from './ipc-broker.js';
+import { EVENT_CHANNEL, IpcBroker, MENU_CHANNEL, OPEN_FILE_CHANNEL } from './ipc-broker.js';
 import { buildMenuTemplate } from './menu.js';
+import { imagePathsFromArgv, OpenQueue } from './open-files.js';
 import { runtimePaths } from './runtime-paths.js';
 import { contentsGuards, denyPermissionCheck, denyPermissionRequest, secureWebPreferences } from './window-policy.js';
 
@@ -42,6 +43,25 @@ process.on('uncaughtException', (err) => {
 });
 process.on('unhandledRejection', (err) => log.error('unhandled promise rejection in the main process', err));
 
+// One app at a time: a second start (e.g. opening another photo from the file manager) hands its photos to the first.
+if (!app.requestSingleInstanceLock()) app.exit(0);
+const opens = new OpenQueue();
+opens.add(imagePathsFromArgv(process.argv, { packaged: app.isPackaged }));
+app.on('second-instance', (_event, argv, cwd) => {
+  opens.add(imagePathsFromArgv(argv, { packaged: app.isPackaged, cwd }));
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
+// macOS hands files over as events, before 'ready' when the app is started by opening one.
+app.on('open-file', (event, file) => {
+  event.preventDefault();
+  opens.add([file]);
+});
+/** Set once the broker exists: lets the broker accept the path, then tells the page. */
+let deliverOpen: ((file: string) => void) | undefined;
+
 // Must happen before 'ready': a standard, secure scheme gets an origin, so CSP 'self' and fetch work.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
 
@@ -60,7 +80,13 @@ function createWindow(): BrowserWindow {
     webPreferences: secureWebPreferences(path.join(here, 'preload.cjs')),
   });
   w.once('ready-to-show', () => w.show());
+  // Photos to open wait until the page (and its listener) has loaded; a reload or a closed window holds them again.
+  w.webContents.on('did-finish-load', () => {
+    if (deliverOpen) opens.ready(deliverOpen);
+  });
+  w.webContents.on('did-start-loading', () => opens.pause());
   w.on('closed', () => {
+    opens.pause();
     if (win === w) win = undefined;
   });
   void w.loadURL(`${APP_ORIGIN}/index.html`);
@@ -133,6 +159,11 @@ async function start(): Promise<void> {
     ipcMain.handle(channel, (event, ...args: unknown[]) => broker.handle(channel, event.senderFrame?.url ?? '', args));
   }
   running.subscribe((event) => win?.webContents.send(EVENT_CHANNEL, event));
+  deliverOpen = (file) => {
+    broker.allowRead(file);
+    log.info(`opening ${file} (asked by the operating system)`);
+    win?.webContents.send(OPEN_FILE_CHANNEL, file);
+  };
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(

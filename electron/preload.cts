@@ -65,6 +65,9 @@ const api: GncPreloadApi = {
   showSaveDialog: invoke('showSaveDialog'),
   onEvent: (listener) => listen<EngineEvent>('gnc:event', listener),
   onMenu: (listener) => listen<MenuCommand>('gnc:menu', listener),
+  onOpenFile: (listener) => listen<string>('gnc:open-file', (value) => {
+    if (typeof value === 'string') listener(value);
+  }),
 };
 
 contextBridge.exposeInMainWorld('gnc', api);

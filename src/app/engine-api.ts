@@ -95,7 +95,9 @@
  * Every `EngineCalls` method is the channel `gnc:<method>` (ipcRenderer.invoke
  * with the method's arguments in order), e.g. `gnc:submitJob`, `gnc:listRuns`.
  * Dialogs are `gnc:showOpenDialog` and `gnc:showSaveDialog`. Main → renderer
- * pushes are `gnc:event` (an EngineEvent) and `gnc:menu` (a MenuCommand).
+ * pushes are `gnc:event` (an EngineEvent), `gnc:menu` (a MenuCommand) and
+ * `gnc:open-file` (the path of a photo the operating system asked the app to
+ * open; the broker accepts it in openImagePath like a dialog's choice).
  * the preload's `gnc` global (GncPreloadApi) has one method per channel; each resolves to
  * an `IpcResult` ({ ok: true, value } | { ok: false, error: ApiError }), which
  * the renderer's IPC client turns back into values and errors with a kind.
@@ -872,6 +874,8 @@ export type GncPreloadApi = { readonly [K in EngineCallName]: AsIpc<EngineCalls[
   onEvent(listener: EngineEventListener): () => void;
   /** Menu commands for the page; returns the unsubscribe function. */
   onMenu(listener: (command: MenuCommand) => void): () => void;
+  /** Photos the operating system asks the app to open (file associations); returns the unsubscribe function. */
+  onOpenFile(listener: (path: string) => void): () => void;
 };
 
 // ─── What the renderer codes against ──────────────────────────────────────
@@ -887,4 +891,6 @@ export interface EngineApi extends EngineCalls {
   readonly dialogs?: DesktopDialogs;
   /** Menu commands, present in Electron only. */
   onMenu?(listener: (command: MenuCommand) => void): () => void;
+  /** Photos opened through the operating system, present in Electron only. */
+  onOpenFile?(listener: (path: string) => void): () => void;
 }

@@ -139,3 +139,24 @@ describe('engine restarted (desktop)', () => {
     await waitFor(() => expect(api.callsOf('listModels').length).toBeGreaterThan(listsBefore));
   });
 });
+
+describe('photos opened through the operating system (desktop)', () => {
+  class OpenFileApi extends FakeApi {
+    open: ((path: string) => void) | undefined;
+    onOpenFile = (listener: (path: string) => void) => {
+      this.open = listener;
+      return () => {};
+    };
+  }
+
+  it('opens the photo by its path and closes the welcome', async () => {
+    const api = new OpenFileApi();
+    api.handlers.welcome = firstRun;
+    render(App, { props: { api } });
+    await screen.findByRole('dialog', { name: 'Welcome to GNC Studio' });
+    api.open!('/home/u/Pictures/holiday.png');
+    await waitFor(() => expect(api.callsOf('openImagePath')).toEqual([[{ path: '/home/u/Pictures/holiday.png' }]]));
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'Welcome to GNC Studio' })).toBeNull());
+    expect(await screen.findByText(/64 × 48 px/)).toBeTruthy();
+  });
+});

@@ -78,6 +78,7 @@ export function createIpcApi(gnc: GncPreloadApi): EngineApi {
       showSaveDialog: (kind, name) => unwrap(gnc.showSaveDialog(kind, name)),
     },
     onMenu: (listener) => gnc.onMenu(listener),
+    onOpenFile: (listener) => gnc.onOpenFile(listener),
   };
 }
 
