@@ -72,18 +72,30 @@ export function addAppCommand(program: Command): void {
         process.stderr.write(`gnc app: no built interface in ${staticDir}; run \`npm run build:renderer\` (the API works meanwhile)\n`);
       }
       const version = (JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+      // A rotating log in the user data folder (logs/app.log), as the desktop app keeps main.log and engine.log.
+      const { LogFile } = await import('../util/log-file.js');
+      const log = new LogFile({ name: 'app' });
+      process.on('uncaughtException', (err) => {
+        log.error('uncaught error; gnc app stops (the library is left as its last transaction did)', err);
+        process.stderr.write(`gnc app: uncaught error: ${(err as Error).stack ?? err}\n`);
+        process.exit(70);
+      });
       const engine = new AppEngine({ transport: 'http', ...(o.library ? { libraryPath: o.library } : {}) });
       let bridge;
       try {
         bridge = await startBridge({ engine, port: o.port, staticDir, version });
       } catch (err) {
+        log.error('gnc app could not start', err);
         await engine.close();
         throw err;
       }
+      // The port only: the URL's token is a secret and never goes into a file.
+      log.info(`gnc app ${version} serving on 127.0.0.1:${new URL(bridge.url).port} (library ${engine.library.path})`);
       process.stdout.write(`${bridge.url}\n`);
       if (o.open) openBrowser(bridge.url);
       await waitForSignal();
       await bridge.close();
       await engine.close();
+      log.info('gnc app stopped');
     });
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { request } from './http.js';
 import { tempDir } from '../helpers/fixtures.js';
@@ -48,6 +48,11 @@ describe('gnc app', () => {
       expect(await app.exited).toBe(0);
       expect(app.output().stdout.trim().split('\n')).toHaveLength(1);
       expect(existsSync(tmp.file('home/sessions')) ? readdirSync(tmp.file('home/sessions')) : []).toEqual([]);
+      // Its log in the user data folder: start and stop, the port but never the token.
+      const log = readFileSync(tmp.file('home/logs/app.log'), 'utf8');
+      expect(log).toMatch(new RegExp(`INFO  \\[\\d+\\] gnc app [\\d.]+ serving on 127\\.0\\.0\\.1:${port} `));
+      expect(log).toMatch(/gnc app stopped/);
+      expect(log).not.toContain(m![2]!);
     } finally {
       tmp.cleanup();
     }
