@@ -1,7 +1,6 @@
 /** Photos opened through the operating system (file associations): which arguments are photos, the queue until the page is ready, and the broker accepting exactly those paths. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { imagePathsFromArgv, OpenQueue } from '../../electron/open-files.js';
 import { IpcBroker } from '../../electron/ipc-broker.js';
 import { tempDir } from '../helpers/fixtures.js';
