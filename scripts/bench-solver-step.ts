@@ -6,8 +6,10 @@
  * path that loads here:
  *
  *   tfjs on wasm (the engine's default tfjs backend, one thread),
+ *   tfjs on wasm in the tile pool (src/solve/tile-pool.ts: one wasm worker per
+ *   core, size/2 tiles), the engine's multi-core tfjs path,
  *   tfjs on tensorflow (tfjs-node), when it loads,
- *   onnxruntime-node (src/onnx) with both adjoint forms, on 1 thread and on
+ *   onnxruntime-node (src/onnx) with each adjoint form (mixed is the default), on 1 thread and on
  *   every core; "ort ms" is the time inside session.run, the rest of the
  *   step is the worker bridge and the σ-dependent spline tables.
  *
@@ -23,6 +25,8 @@ import { OnnxPrior } from '../src/onnx/onnx-prior.js';
 import type { AdjointForm } from '../src/onnx/foe-graph.js';
 import type { PriorField } from '../src/solve/tiled-prior.js';
 import { Prng } from '../src/util/random.js';
+import { PooledPrior, TilePool } from '../src/solve/tile-pool.js';
+import { foeKernelSpec } from '../src/solve/foe-tile-kernel.js';
 
 function arg(name: string, fallback: number): number {
   const at = process.argv.indexOf(`--${name}`);
@@ -83,8 +87,21 @@ for (const name of ['grey-l1-dsm', 'grey-l2-dsm']) {
   await selectBackend('wasm');
   const wasmPrior = new FoEPrior(model.architecture, model.parameters);
   const wasm = measure(wasmPrior);
-  wasmPrior.dispose();
   rows.push({ model: name, path: 'tfjs', backend: 'wasm', threads: '1', ms: wasm.ms, min: wasm.min });
+
+  if (cores > 1) {
+    try {
+      const pool = await TilePool.create({ threads: cores, kernel: foeKernelSpec(model.architecture, model.parameters, 'wasm') });
+      try {
+        const r = measure(new PooledPrior(pool, wasmPrior.tRange, { tile: Math.ceil(size / 2) }));
+        rows.push({ model: name, path: 'tfjs', backend: 'wasm, tile pool', threads: String(pool.size), ms: r.ms, min: r.min, diff: relDiff(r.grad, wasm.grad) });
+      } finally {
+        await pool.terminate();
+      }
+    } catch (err) {
+      rows.push({ model: name, path: 'tfjs', backend: `wasm tile pool: failed (${(err as Error).message.slice(0, 60)})`, threads: '', ms: NaN, min: NaN });
+    }
+  }
 
   try {
     const info = await selectBackend('tensorflow');
@@ -96,8 +113,9 @@ for (const name of ['grey-l1-dsm', 'grey-l2-dsm']) {
     rows.push({ model: name, path: 'tfjs', backend: `tfjs-node: not available (${(err as Error).message.includes("not installed") ? "not installed" : "does not load"})`, threads: '', ms: NaN, min: NaN });
   }
   await selectBackend('wasm');
+  wasmPrior.dispose();
 
-  for (const adjoint of ['conv-transpose', 'flipped-conv'] as AdjointForm[]) {
+  for (const adjoint of ['mixed', 'conv-transpose', 'flipped-conv'] as AdjointForm[]) {
     for (const threads of [...new Set([1, cores])]) {
       try {
         const onnx = new OnnxPrior(model.architecture, model.parameters, { threads, adjoint, tile: whole });

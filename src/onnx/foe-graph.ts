@@ -8,8 +8,11 @@
  * p = ⌊k/2⌋, edge-repeating mirror as tf.mirrorPad 'symmetric'), and
  * Kᵀ = pad_symmetricᵀ ∘ conv_validᵀ, where pad_symmetricᵀ folds the mirrored
  * border back onto the image. conv_validᵀ is either a ConvTranspose or a
- * 'full' convolution with the flipped, channel-swapped kernel (both exact;
- * which is faster is measured in scripts/bench-solver-step.ts).
+ * 'full' convolution with the flipped, channel-swapped kernel (both exact).
+ * Measured with scripts/bench-solver-step.ts (512², 2 loaded cores): for the
+ * first layer (1→48 7×7) ConvTranspose is 2–3× faster; for a 32→32 3×3 layer
+ * the flipped Conv (onnxruntime's blocked NCHWc kernels) is ≈ 10–30 % faster,
+ * hence the default 'mixed'.
  *
  * t enters only through the per-layer spline tables (spline-tables.ts), which
  * are graph inputs: one session serves every σ. Each forward convolution has
@@ -26,7 +29,8 @@ import { TABLE_ROWS, knotFrame } from './spline-tables.js';
 import { layerInputChannels, type FoEArchitecture, type FoEParameters } from '../prior/foe.js';
 import { knotSpacingZ } from '../prior/spline2d.js';
 
-export type AdjointForm = 'conv-transpose' | 'flipped-conv';
+/** 'mixed': ConvTranspose for the first layer (few input channels), flipped Conv for the channel-mixing later ones. */
+export type AdjointForm = 'conv-transpose' | 'flipped-conv' | 'mixed';
 
 export interface FoEGraphOptions {
   gradX: boolean;
@@ -124,7 +128,7 @@ function splineAt(
 export function buildFoEGraph(arch: FoEArchitecture, params: FoEParameters, options: FoEGraphOptions): Uint8Array {
   const g = new GraphBuilder();
   const L = arch.layers.length;
-  const adjointForm = options.adjoint ?? 'conv-transpose';
+  const adjointForm = options.adjoint ?? 'mixed';
   const x = g.input(INPUT_X, DataType.FLOAT, ['n', arch.inChannels, 'h', 'w']);
   const tables = arch.layers.map((layer, l) => g.input(splineInput(l), DataType.FLOAT, ['n', layer.features, TABLE_ROWS, layer.spline.nz]));
   const flat = g.ints([0, 0, -1]);
@@ -163,8 +167,9 @@ export function buildFoEGraph(arch: FoEArchitecture, params: FoEParameters, opti
       const k = layer.kernelSize;
       const cin = layerInputChannels(arch, l);
       const p = (k - 1) / 2;
+      const transpose = adjointForm === 'conv-transpose' || (adjointForm === 'mixed' && l === 0);
       const full =
-        adjointForm === 'conv-transpose'
+        transpose
           ? g.op('ConvTranspose', [y, g.floats(toOihw(params.kernels[l]!, k, cin, layer.features), [layer.features, cin, k, k], `kt${l}`)], {
               kernel_shape: [k, k],
             })

@@ -71,7 +71,7 @@ export class OnnxPrior implements PriorField {
     this.#worker = sharedOrtWorker();
     try {
       const info = this.#load('grad', threads);
-      this.info = { ...info, engine: 'onnxruntime-node', adjoint: options.adjoint ?? 'conv-transpose' };
+      this.info = { ...info, engine: 'onnxruntime-node', adjoint: options.adjoint ?? 'mixed' };
     } catch (err) {
       this.#tfjs.dispose();
       throw err;
