@@ -146,6 +146,54 @@ export function stageApp(staging: string): void {
   run(node, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], staging, 'building the page (vite build)');
 }
 
+/** Every file under `dir` with its size and modification time. */
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        const st = statSync(full);
+        out.set(full, `${st.size}:${st.mtimeMs}`);
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function smokeTestEngine(checks: string[], where: { unpacked: string; resources: string; appOutDir: string; home: string }): Promise<void> {
+  const { EngineClient } = await import('../src/app/engine-client.js');
+  const before = snapshot(where.appOutDir);
+  const env: NodeJS.ProcessEnv = { ...process.env, GNC_HOME: where.home, GNC_RESOURCES: where.resources, GNC_LOG_DIR: path.join(where.home, 'logs') };
+  delete env.GNC_LIBRARY;
+  let output = '';
+  let client: Awaited<ReturnType<typeof EngineClient.start>>;
+  try {
+    client = await EngineClient.start({ entry: path.join(where.unpacked, 'src', 'app', 'engine-host-entry.mjs'), env, output: (t) => (output += t), startTimeoutMs: 120_000 });
+  } catch (err) {
+    throw new CheckFailed(`dist:check: FAILED: the packed engine did not start: ${(err as Error).message}\n${output}`);
+  }
+  try {
+    const info = (await client.call('info', [])) as { libraryPath: string; version: string };
+    check(checks, info.libraryPath.startsWith(where.home), `the packed engine runs and keeps its library in the user data folder (${path.basename(info.libraryPath)})`);
+    const welcome = (await client.call('welcome', [])) as { show: boolean; shippedModels: number; sampleAvailable: boolean };
+    const shipped = readdirSync(path.join(where.resources, 'models')).filter((f) => f.endsWith('.gncm')).length;
+    check(checks, welcome.show && welcome.shippedModels === shipped && welcome.sampleAvailable, `first run of the packed engine: ${welcome.shippedModels} shipped models registered from resources/, sample photo found, welcome to show`);
+    const schedules = (await client.call('listSchedules', [])) as unknown[];
+    check(checks, schedules.length === readdirSync(path.join(where.resources, 'schedules')).length, `the packed engine registered the ${schedules.length} shipped schedules`);
+    const sample = (await client.call('openSample', [])) as { width: number; height: number };
+    check(checks, sample.width === 384 && sample.height === 256, 'the packed engine opens the sample photo (sharp loads from the package)');
+  } finally {
+    await client.close();
+  }
+  check(checks, existsSync(path.join(where.home, 'logs', 'engine.log')), 'the packed engine logged to logs/engine.log in the user data folder');
+  const after = snapshot(where.appOutDir);
+  const changed = [...after].filter(([f, v]) => before.get(f) !== v).map(([f]) => path.relative(where.appOutDir, f));
+  check(checks, changed.length === 0 && after.size === before.size, 'the packed engine wrote nothing inside the installed app', changed.slice(0, 5).join(', '));
+}
+
 export async function distCheck(options: { keep?: boolean; log?: (line: string) => void } = {}): Promise<DistCheckResult> {
   const log = options.log ?? (() => {});
   const checks: string[] = [];
@@ -242,6 +290,14 @@ export async function distCheck(options: { keep?: boolean; log?: (line: string) 
     check(checks, existsSync(path.join(resources, 'icons', '512x512.png')), 'resources/icons/512x512.png (window icon)');
     const exe = path.join(appOutDir, config.linux?.executableName ?? 'gnc-studio');
     check(checks, existsSync(exe) && (statSync(exe).mode & 0o111) !== 0, `executable ${path.basename(exe)}`);
+
+    // The packed engine itself, started from app.asar.unpacked as the packaged main process starts it (runtime-paths.ts),
+    // but under this Node instead of Electron-as-Node (no Electron here; without the native rebuild its modules are this
+    // Node's): it must find everything it needs in the package, the shipped files through GNC_RESOURCES, and write
+    // only to the user data folder.
+    const t2 = Date.now();
+    await smokeTestEngine(checks, { unpacked, resources, appOutDir, home: path.join(base, 'user-data') });
+    log(`dist:check: started the packed engine from app.asar.unpacked in ${((Date.now() - t2) / 1000).toFixed(1)} s`);
 
     return { stagingDir: base, appOutDir, asarFiles, checks, seconds: { build: built, package: packaged } };
   } finally {

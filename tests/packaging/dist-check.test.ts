@@ -53,7 +53,7 @@ describe('packaging configuration', () => {
 });
 
 describe('dist:check', () => {
-  it('packs the app offline: app.asar holds main, preload and page; the engine and extra resources are in place', async () => {
+  it('packs the app offline: app.asar holds main, preload and page; the engine and extra resources are in place; the packed engine starts', async () => {
     const result = await distCheck();
     expect(result.asarFiles).toContain('/dist-electron/electron/main.js');
     expect(result.asarFiles).toContain('/dist-electron/electron/preload.cjs');
@@ -64,8 +64,11 @@ describe('dist:check', () => {
         'resources/samples: sample.png',
         'app.asar.unpacked/src/app/engine-host-entry.mjs',
         'executable gnc-studio',
+        'the packed engine opens the sample photo (sharp loads from the package)',
+        'the packed engine wrote nothing inside the installed app',
       ]),
     );
-    expect(result.checks.length).toBeGreaterThanOrEqual(40);
+    expect(result.checks.some((c) => /^first run of the packed engine: 3 shipped models registered from resources\//.test(c))).toBe(true);
+    expect(result.checks.length).toBeGreaterThanOrEqual(50);
   }, 300_000);
 });
