@@ -4,12 +4,12 @@
  * JSON) are on the 0–255 scale.
  */
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatFromPath } from '../image/io.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../engine/backend.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
 import type { TaskName } from '../restore/restore.js';
-import type { DenoiseJobRequest, InpaintJobRequest, RestoreJobResult, SolverSettings255 } from '../jobs/contract.js';
+import type { DenoiseJobRequest, InpaintJobRequest, NoiseReport, RestoreJobResult, SolverSettings255 } from '../jobs/contract.js';
 import { addRecordingOptions, runCliJob } from './recording.js';
 import { GncError } from '../util/errors.js';
 import { parseChoice, parseInteger, parseNumber, parseSigma255 } from './options.js';
@@ -17,7 +17,8 @@ import { formatSeconds } from './progress.js';
 
 interface RestoreCliOptions {
   out: string;
-  sigma?: number;
+  sigma?: number | 'auto';
+  noiseModel?: 'gaussian' | 'poisson-gaussian';
   addNoise?: number;
   seed: number;
   mask?: string;
@@ -46,8 +47,12 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
   const cmd = program.command(task).argument('<input>', 'image to restore (PNG, JPEG, TIFF 8/16-bit, WebP; grey or RGB)');
   if (task === 'denoise') {
     cmd
-      .description('Remove Gaussian noise of a known level with a GNC prior')
-      .addOption(new Option('--sigma <s>', 'noise standard deviation on the 0–255 scale').argParser(parseSigma255('--sigma', 0.1, 255)))
+      .description('Remove noise with a GNC prior: Gaussian noise of a given or estimated level, or camera (Poisson–Gaussian) noise')
+      .addOption(new Option('--sigma <s|auto>', 'noise standard deviation on the 0–255 scale, or auto: estimate it from the photo (the default without --sigma and --add-noise)').argParser(parseSigmaOrAuto))
+      .addOption(
+        new Option('--noise-model <model>', 'gaussian: one σ everywhere; poisson-gaussian: camera noise whose variance grows with brightness (a·x + b, estimated), removed through a variance-stabilising transform')
+          .argParser(parseChoice('--noise-model', ['gaussian', 'poisson-gaussian'] as const)),
+      )
       .addOption(
         new Option('--add-noise <s>', 'first add synthetic Gaussian noise of this level (0–255) in floating point; the input then serves as the clean reference and --sigma defaults to it')
           .argParser(parseSigma255('--add-noise', 0.1, 255)),
@@ -80,6 +85,23 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
   addRecordingOptions(cmd).action(async (input: string, options: RestoreCliOptions) => runRestore(task, input, options));
 }
 
+/** One line saying which noise level the solver used and where it came from. */
+export function describeNoise(noise: NoiseReport): string {
+  if (noise.model === 'poisson-gaussian') {
+    return `noise: Poisson–Gaussian, variance ${noise.a!.toExponential(3)}·x + ${noise.b!.toExponential(3)} on [0, 1] (estimated from the photo); denoised at σ ${noise.sigma.toFixed(2)} after variance stabilisation`;
+  }
+  return `noise: σ ${noise.sigma.toFixed(2)} (0–255) ${noise.source === 'estimated' ? 'estimated from the photo' : noise.source === 'added' ? 'as added' : 'as given'}`;
+}
+
+function parseSigmaOrAuto(value: string): number | 'auto' {
+  if (value.trim().toLowerCase() === 'auto') return 'auto';
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0.1 || n > 255) {
+    throw new InvalidArgumentError(`expected a noise level between 0.1 and 255 (0–255 scale) or "auto", got ${JSON.stringify(value)}`);
+  }
+  return parseSigma255('--sigma', 0.1, 255)(value);
+}
+
 function settingsFrom(o: RestoreCliOptions): SolverSettings255 {
   const settings: SolverSettings255 = {
     method: o.method,
@@ -110,13 +132,15 @@ function requestFrom(task: TaskName, input: string, o: RestoreCliOptions): Denoi
     ...(o.vnSchedule ? { schedule: o.vnSchedule } : {}),
   };
   if (task === 'inpaint') return { kind: 'inpaint', ...common, mask: o.mask! };
-  if (o.sigma === undefined && o.addNoise === undefined) {
-    throw new GncError('invalid-argument', 'gnc denoise needs --sigma (the noise level on the 0–255 scale) or --add-noise');
+  if (o.noiseModel === 'poisson-gaussian' && typeof o.sigma === 'number') {
+    throw new GncError('invalid-argument', '--sigma does not apply with --noise-model poisson-gaussian: its gain and offset are estimated from the photo (leave --sigma out or give --sigma auto)');
   }
   return {
     kind: 'denoise',
     ...common,
-    ...(o.sigma !== undefined ? { sigma: o.sigma * 255 } : {}),
+    // Without a level or synthetic noise, the level is estimated from the photo.
+    ...(typeof o.sigma === 'number' ? { sigma: o.sigma * 255 } : o.sigma === 'auto' || o.addNoise === undefined ? { sigma: 'auto' as const } : {}),
+    ...(o.noiseModel ? { noiseModel: o.noiseModel } : {}),
     ...(o.addNoise !== undefined ? { addNoise: o.addNoise * 255, seed: o.seed } : {}),
   };
 }
@@ -145,6 +169,7 @@ async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): 
     const report = { command: kind, ...rest, input: path.resolve(input), output: path.resolve(outputs[0]!), ...recorded };
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
+    if (result.noise && result.noise.source !== 'given') process.stdout.write(`${describeNoise(result.noise)}\n`);
     const quality = result.psnr !== undefined ? `, PSNR ${result.inputPsnr!.toFixed(2)} → ${result.psnr.toFixed(2)} dB, SSIM ${result.ssim!.toFixed(4)}` : '';
     process.stdout.write(
       `${task}: wrote ${o.out} (${result.width}×${result.height}, ${result.channels === 3 ? 'RGB' : 'grey'}, ${result.bitDepth}-bit) with ${result.model.name}, ` +

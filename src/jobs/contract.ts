@@ -45,12 +45,20 @@ interface RestoreJobCommon {
   threads?: number;
   /** A VN schedule file (.gncs) for method 'vn'. */
   schedule?: string;
+  /** Library experiment to file this run under (e.g. one per batch of files); the recorder ignores it when not recording. */
+  experiment?: string;
 }
 
 export interface DenoiseJobRequest extends RestoreJobCommon {
   kind: 'denoise';
-  /** Noise level (0–255); defaults to addNoise when that is given. */
-  sigma?: number;
+  /** Noise level (0–255), or 'auto' to estimate it from the image; default addNoise when that is given, else 'auto'. */
+  sigma?: number | 'auto';
+  /**
+   * 'gaussian' (default): i.i.d. noise of one σ. 'poisson-gaussian': camera
+   * noise var = a·x + b with a and b estimated from the image, removed through
+   * a variance-stabilising transform (image/vst.ts); sigma must then be unset or 'auto'.
+   */
+  noiseModel?: 'gaussian' | 'poisson-gaussian';
   /** Add synthetic Gaussian noise of this level first; the input becomes the clean reference. */
   addNoise?: number;
   seed?: number;
@@ -226,6 +234,8 @@ export interface RestoreJobResult {
   /** The resolved settings, σ on 0–255. */
   settings: Required<SolverSettings255>;
   sigma?: number;
+  /** Denoising: the noise model and where the solver's σ came from. */
+  noise?: NoiseReport;
   addedNoise?: { sigma: number; seed: number };
   missingFraction?: number;
   tile: number;
@@ -239,6 +249,19 @@ export interface RestoreJobResult {
   trace: TracePoint[];
   /** Peak resident memory of the engine's process when the job ended (MB). */
   peakRssMB?: number;
+}
+
+/**
+ * How a denoising job set its noise level. sigma (0–255) is what the solver
+ * used: for 'poisson-gaussian' the noise σ of the stabilised image, with the
+ * estimated gain a and offset b of var = a·x + b on the [0, 1] scale.
+ */
+export interface NoiseReport {
+  model: 'gaussian' | 'poisson-gaussian';
+  source: 'given' | 'added' | 'estimated';
+  sigma: number;
+  a?: number;
+  b?: number;
 }
 
 export interface TrainJobResult {

@@ -6,6 +6,9 @@
  */
 import { formatFromPath, readImage, readMask, writeImage } from '../image/io.js';
 import { addGaussianNoise } from '../image/noise.js';
+import { estimateNoiseSigma, estimatePoissonGaussian } from '../image/noise-estimate.js';
+import { psnr, ssim } from '../image/metrics.js';
+import { stabiliser, type Stabiliser } from '../image/vst.js';
 import type { DecodedImage } from '../image/types.js';
 import { selectBackend } from '../engine/backend.js';
 import { DEFAULT_MODEL, resolveModel } from '../prior/registry.js';
@@ -18,8 +21,11 @@ import { foeKernelSpec } from '../solve/foe-tile-kernel.js';
 import { peakRssMB } from '../util/memory.js';
 import { loadSchedule, pickSchedule } from '../vn/schedule-file.js';
 import { GncError, throwIfAborted } from '../util/errors.js';
-import type { DenoiseJobRequest, InpaintJobRequest, RestoreJobResult, SolverSettings255, TracePoint } from './contract.js';
+import type { DenoiseJobRequest, InpaintJobRequest, NoiseReport, RestoreJobResult, SolverSettings255, TracePoint } from './contract.js';
 import type { JobContext } from './job-context.js';
+
+/** An estimate below this (0–255; a clean or nearly clean photo) is raised to it: the solver needs σ > 0. */
+export const MIN_ESTIMATED_SIGMA = 0.5;
 
 function toEngineSettings(s: SolverSettings255 = {}): Partial<SolverSettings> {
   return {
@@ -42,14 +48,42 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
 
   let input: DecodedImage = image;
   let reference: DecodedImage | undefined;
-  let sigma = request.kind === 'denoise' && request.sigma !== undefined ? request.sigma / 255 : undefined;
+  let sigma: number | undefined;
+  let noise: NoiseReport | undefined;
+  let vst: Stabiliser | undefined;
+  /** The noisy pixels before stabilisation (for the input PSNR). */
+  let observed: Float32Array | undefined;
   if (request.kind === 'denoise') {
     if (request.addNoise !== undefined) {
       input = { ...image, data: addGaussianNoise(image.data, request.addNoise / 255, request.seed ?? 0) };
       reference = image;
-      sigma ??= request.addNoise / 255;
     }
-    if (sigma === undefined) throw new GncError('invalid-argument', 'Denoising needs the noise level sigma (0–255 scale) or addNoise');
+    const model = request.noiseModel ?? 'gaussian';
+    if (model === 'poisson-gaussian') {
+      if (typeof request.sigma === 'number') {
+        throw new GncError('invalid-argument', `sigma ${request.sigma} does not apply with the poisson-gaussian noise model: its gain and offset are estimated from the image (leave sigma unset or "auto")`);
+      }
+      ctx.progress({ fraction: 0, message: 'estimating the noise (Poisson–Gaussian)', elapsed: ctx.elapsed() });
+      const { a, b } = estimatePoissonGaussian(input);
+      // A flat noise curve at zero (a clean image) still needs a noise level to stabilise against.
+      vst = stabiliser(a > 0 || b > 0 ? { a, b } : { a: 0, b: (MIN_ESTIMATED_SIGMA / 255) ** 2 });
+      sigma = vst.sigma;
+      observed = input.data;
+      input = { ...input, data: vst.forward(input.data) };
+      noise = { model, source: 'estimated', sigma: sigma * 255, a, b };
+    } else if (typeof request.sigma === 'number') {
+      sigma = request.sigma / 255;
+      noise = { model, source: 'given', sigma: request.sigma };
+    } else if (request.addNoise !== undefined && request.sigma === undefined) {
+      sigma = request.addNoise / 255;
+      noise = { model, source: 'added', sigma: request.addNoise };
+    } else {
+      ctx.progress({ fraction: 0, message: 'estimating the noise level', elapsed: ctx.elapsed() });
+      const estimate = estimateNoiseSigma(input);
+      const used = Math.min(255, Math.max(MIN_ESTIMATED_SIGMA, estimate));
+      sigma = used / 255;
+      noise = { model, source: 'estimated', sigma: used };
+    }
   }
   if (request.clean) reference = await readImage(request.clean);
   const mask = request.kind === 'inpaint' ? await readMask(request.mask, image.width, image.height) : undefined;
@@ -114,7 +148,8 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
       model,
       ...(sigma !== undefined ? { sigma } : {}),
       ...(mask ? { mask } : {}),
-      ...(reference ? { reference } : {}),
+      // Under a VST the solver's image is the stabilised one; PSNR is measured after inverting it.
+      ...(reference && !vst ? { reference } : {}),
       settings: toEngineSettings(request.settings),
       ...(schedule ? { schedule } : {}),
       traceEnergy,
@@ -140,6 +175,15 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     await pool?.terminate();
   }
   throwIfAborted(ctx.signal, task);
+  if (vst) {
+    result.image = { ...result.image, data: vst.inverse(result.image.data) };
+    if (reference) {
+      const clipped = result.image.data.map((v) => Math.min(1, Math.max(0, v)));
+      result.psnr = psnr(clipped, reference.data);
+      result.ssim = ssim(clipped, reference.data, image.width, image.height, image.channels);
+      result.inputPsnr = psnr(observed!, reference.data);
+    }
+  }
 
   // JPEG and WebP hold 8 bits whatever is asked; report what is written.
   const wanted = request.bitDepth ?? (image.bitDepth === 32 ? 16 : image.bitDepth);
@@ -165,6 +209,7 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     ...(result.schedule ? { schedule: result.schedule } : {}),
     settings: { method: s.method, steps: s.steps, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255, schedule: s.schedule, stepScale: s.stepScale, tStep: s.tStep, dataWeight: s.dataWeight },
     ...(sigma !== undefined ? { sigma: sigma * 255 } : {}),
+    ...(noise ? { noise } : {}),
     ...(request.kind === 'denoise' && request.addNoise !== undefined ? { addedNoise: { sigma: request.addNoise, seed: request.seed ?? 0 } } : {}),
     ...(mask ? { missingFraction: 1 - mask.reduce((a, b) => a + b, 0) / mask.length } : {}),
     tile,

@@ -34,6 +34,10 @@ const restoreCommon: Record<string, Check> = {
   tile: integer(16, 16384),
   threads: integer(1, 256),
   schedule: text,
+  experiment: text,
+};
+const sigmaOrAuto: Check = (v, where) => {
+  if (v !== 'auto' && !(typeof v === 'number' && v >= 0.1 && v <= 255)) fail(where, 'a noise level from 0.1 to 255 or "auto"', v);
 };
 
 const numbers = (min: number, max: number): Check => (v, where) => {
@@ -47,7 +51,7 @@ const methods: Check = (v, where) => {
 
 const checks: Record<JobRequest['kind'], Check> = {
   denoise: object(
-    { ...restoreCommon, kind: oneOf('denoise'), sigma: number(0.1, 255), addNoise: number(0.1, 255), seed: integer(0, 2 ** 31) },
+    { ...restoreCommon, kind: oneOf('denoise'), sigma: sigmaOrAuto, noiseModel: oneOf('gaussian', 'poisson-gaussian'), addNoise: number(0.1, 255), seed: integer(0, 2 ** 31) },
     ['input'],
   ),
   inpaint: object({ ...restoreCommon, kind: oneOf('inpaint'), mask: text }, ['input', 'mask']),
