@@ -21,11 +21,12 @@
  * GatherElements per polynomial coefficient → Horner.
  *
  * Inputs:  x [n, C, h, w] (NCHW), spline{l} [n, F_l, 9, nz_l]
- * Outputs: gradX [n, C, h, w] and/or energy [n, h·w] (φ_L summed over channels).
+ * Outputs: gradX [n, C, h, w], energy [n, h·w] (φ_L summed over channels) and/or
+ *          gradT [n, h·w] (the summands of ∂ₜR, summed over channels).
  */
 import { DataType } from './proto.js';
 import { GraphBuilder } from './graph-builder.js';
-import { TABLE_ROWS, knotFrame } from './spline-tables.js';
+import { TABLE_ROWS, T_ROWS, knotFrame } from './spline-tables.js';
 import { layerInputChannels, type FoEArchitecture, type FoEParameters } from '../prior/foe.js';
 import { knotSpacingZ } from '../prior/spline2d.js';
 
@@ -35,12 +36,15 @@ export type AdjointForm = 'conv-transpose' | 'flipped-conv' | 'mixed';
 export interface FoEGraphOptions {
   gradX: boolean;
   energy: boolean;
+  /** ∂ₜR by forward propagation of z' = ∂z/∂t (joint optimisation). */
+  gradT?: boolean;
   adjoint?: AdjointForm;
 }
 
 export const INPUT_X = 'x';
 export const OUTPUT_GRAD = 'gradX';
 export const OUTPUT_ENERGY = 'energy';
+export const OUTPUT_GRAD_T = 'gradT';
 export const splineInput = (l: number): string => `spline${l}`;
 
 /** HWIO [k, k, cin, cout] → OIHW [cout, cin, k, k], optionally scaled. */
@@ -92,15 +96,19 @@ interface SplineValues {
   /** [n, F, h·w] */
   f?: string;
   fz?: string;
+  ft?: string;
 }
 
-/** Evaluates f and/or ∂zf of one layer's splines at knot coordinates v [n, F, h·w]. */
+/**
+ * Evaluates f, ∂zf and/or ∂ₜf of one layer's splines at knot coordinates
+ * v [n, F, h·w]: one interval lookup, then one gather per coefficient.
+ */
 function splineAt(
   g: GraphBuilder,
   v: string,
   table: string,
   frame: { lo: number; hi: number; dz: number },
-  want: { f: boolean; fz: boolean },
+  want: { f: boolean; fz: boolean; ft: boolean },
 ): SplineValues {
   const vc = g.op('Clip', [v, g.scalar(frame.lo), g.scalar(frame.hi)]);
   const k = g.op('Floor', [vc]);
@@ -108,18 +116,21 @@ function splineAt(
   const idx = g.op('Cast', [k], { to: DataType.INT32 }, 'idx');
   const coeff = (row: number): string =>
     g.op('GatherElements', [g.op('Gather', [table, g.ints([row], [])], { axis: 2 }), idx], { axis: 2 }, `c${row}`);
-  const horner = (rows: number[]): string => {
-    let acc = coeff(rows[rows.length - 1]!);
-    for (let j = rows.length - 2; j >= 0; j--) acc = g.op('Add', [g.op('Mul', [acc, s]), coeff(rows[j]!)]);
+  const horner = (first: number, count: number): string => {
+    let acc = coeff(first + count - 1);
+    for (let j = count - 2; j >= 0; j--) acc = g.op('Add', [g.op('Mul', [acc, s]), coeff(first + j)]);
     return acc;
   };
+  // Linear continuation beyond ±zMax: f(z) = f(zc) + ∂zf(zc)·(z − zc), z − zc = (v − vc)·Δz.
+  let over: string | undefined;
+  const continued = (first: number, slope: string): string => {
+    over ??= g.op('Mul', [g.op('Sub', [v, vc]), g.scalar(frame.dz)]);
+    return g.op('Add', [horner(first, 5), g.op('Mul', [slope, over])]);
+  };
   const out: SplineValues = {};
-  if (want.fz || want.f) out.fz = horner([5, 6, 7, 8]);
-  if (want.f) {
-    // Linear continuation beyond ±zMax: f(z) = f(zc) + ∂zf(zc)·(z − zc), z − zc = (v − vc)·Δz.
-    const over = g.op('Mul', [g.op('Sub', [v, vc]), g.scalar(frame.dz)]);
-    out.f = g.op('Add', [horner([0, 1, 2, 3, 4]), g.op('Mul', [out.fz!, over])]);
-  }
+  if (want.fz || want.f) out.fz = horner(5, 4);
+  if (want.f) out.f = continued(0, out.fz!);
+  if (want.ft) out.ft = continued(T_ROWS, horner(T_ROWS + 5, 4));
   if (!want.fz) delete out.fz;
   return out;
 }
@@ -137,6 +148,9 @@ export function buildFoEGraph(arch: FoEArchitecture, params: FoEParameters, opti
   const slopes: string[] = [];
   let h = x;
   let lastF: string | undefined;
+  // Forward mode along t (method.md §2, as FoEPrior): h'_1 = ∂tψ_1, z'_{l+1} = K_{l+1} h'_l,
+  // h'_l = ∂zψ_l·z'_l + ∂tψ_l; ∂tR = Σ h'_L with ψ_L = φ_L.
+  let hPrime: string | undefined;
   for (let l = 0; l < L; l++) {
     const layer = arch.layers[l]!;
     const k = layer.kernelSize;
@@ -148,14 +162,27 @@ export function buildFoEGraph(arch: FoEArchitecture, params: FoEParameters, opti
     shapes.push(g.op('Shape', [v4]));
     const v = g.op('Reshape', [v4, flat]);
     const last = l === L - 1;
+    const gradT = !!options.gradT;
     const values = splineAt(g, v, tables[l]!, { lo: frame.lo, hi: frame.hi, dz: knotSpacingZ(layer.spline) }, {
       f: !last || options.energy,
-      fz: !last || options.gradX,
+      fz: !last || options.gradX || (gradT && l > 0),
+      ft: gradT,
     });
     if (values.fz) slopes.push(values.fz);
+    if (gradT) {
+      if (l === 0) hPrime = values.ft!;
+      else {
+        const hp4 = g.op('Reshape', [hPrime!, shapes[l - 1]!]);
+        const plain = g.floats(toOihw(params.kernels[l]!, k, cin, layer.features), [layer.features, cin, k, k], `kp${l}`);
+        const zPrime = g.op('Reshape', [g.op('Conv', [padSymmetric(g, hp4, (k - 1) / 2), plain], { kernel_shape: [k, k] }), flat]);
+        hPrime = g.op('Add', [g.op('Mul', [values.fz!, zPrime]), values.ft!]);
+      }
+    }
     if (last) lastF = values.f;
     else h = g.op('Reshape', [values.f!, shapes[l]!], undefined, `h${l}`);
   }
+
+  if (options.gradT) g.output(OUTPUT_GRAD_T, g.op('ReduceSum', [hPrime!, g.ints([1])], { keepdims: 0 }), DataType.FLOAT, ['n', 'hw']);
 
   if (options.energy) {
     const e = g.op('ReduceSum', [lastF!, g.ints([1])], { keepdims: 0 });

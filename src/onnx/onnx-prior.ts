@@ -8,15 +8,15 @@
  * computed here per evaluation and fed as inputs, so one session serves every
  * σ. Large images are evaluated tile by tile with the receptive halo, exactly
  * as TiledPrior does, so progress and cancellation stay prompt. ∂ₜR (joint
- * optimisation only) and images too small for the graph's border folding are
- * delegated to the tfjs FoEPrior.
+ * optimisation) is in the graph too, by forward propagation along t. Tiles
+ * too small for the graph's border folding go to the tfjs FoEPrior.
  */
 import { availableParallelism } from 'node:os';
 import { FoEPrior, type EvaluateRequest, type EvaluateResult, type FoEArchitecture, type FoEParameters, type Region } from '../prior/foe.js';
 import type { Shape4 } from '../prior/conv.js';
-import { TiledPrior, tileFor, tileGrid, type PriorField } from '../solve/tiled-prior.js';
+import { tileFor, tileGrid, type PriorField } from '../solve/tiled-prior.js';
 import { GncError, checkInteger, throwIfAborted } from '../util/errors.js';
-import { buildFoEGraph, INPUT_X, OUTPUT_ENERGY, OUTPUT_GRAD, splineInput, type AdjointForm } from './foe-graph.js';
+import { buildFoEGraph, INPUT_X, OUTPUT_ENERGY, OUTPUT_GRAD, OUTPUT_GRAD_T, splineInput, type AdjointForm } from './foe-graph.js';
 import { TABLE_ROWS, splineTables } from './spline-tables.js';
 import { sharedOrtWorker, type FeedTensor, type OrtRuntimeInfo, type SyncOrtWorker } from './sync-worker.js';
 import { ortInstalled } from './ort.js';
@@ -36,7 +36,9 @@ export interface OnnxPriorInfo extends OrtRuntimeInfo {
   adjoint: AdjointForm;
 }
 
-type SessionKind = 'grad' | 'energy' | 'both';
+/** Which outputs a session computes: any non-empty combination of g(radX), e(nergy), t (∂ₜR). */
+type SessionKind = string;
+const kindOf = (want: EvaluateRequest): SessionKind => `${want.gradX ? 'g' : ''}${want.energy ? 'e' : ''}${want.gradT ? 't' : ''}`;
 let instances = 0;
 
 export class OnnxPrior implements PriorField {
@@ -70,7 +72,7 @@ export class OnnxPrior implements PriorField {
     const threads = checkInteger('onnx threads', options.threads ?? availableParallelism(), 1, 1024);
     this.#worker = sharedOrtWorker();
     try {
-      const info = this.#load('grad', threads);
+      const info = this.#load('g', threads);
       this.info = { ...info, engine: 'onnxruntime-node', adjoint: options.adjoint ?? 'mixed' };
     } catch (err) {
       this.#tfjs.dispose();
@@ -85,8 +87,9 @@ export class OnnxPrior implements PriorField {
 
   #load(kind: SessionKind, threads = this.info.threads): OrtRuntimeInfo {
     const model = buildFoEGraph(this.arch, this.params, {
-      gradX: kind !== 'energy',
-      energy: kind !== 'grad',
+      gradX: kind.includes('g'),
+      energy: kind.includes('e'),
+      gradT: kind.includes('t'),
       ...(this.#options.adjoint ? { adjoint: this.#options.adjoint } : {}),
     });
     const info = this.#worker.load(this.#key(kind), model, { threads });
@@ -118,11 +121,7 @@ export class OnnxPrior implements PriorField {
     }
     if (t.length !== shape.n) throw new GncError('invalid-argument', `FoE: expected one t per sample (${shape.n}) but received ${t.length}`);
     if (this.#disposed) throw new GncError('backend', 'This onnx prior is closed');
-    if (want.gradT) {
-      // ∂ₜR is not in the graph: the tfjs path computes it (joint optimisation only).
-      return new TiledPrior(this.#tfjsPrior(), this.#tilingOptions()).evaluate(x, shape, t, want);
-    }
-    const kind: SessionKind | undefined = want.gradX && want.energy ? 'both' : want.gradX ? 'grad' : want.energy ? 'energy' : undefined;
+    const kind = kindOf(want);
     if (!kind) return {};
     if (!this.#loaded.has(kind)) this.#load(kind);
     const tables = this.#tablesFor(t);
@@ -130,6 +129,7 @@ export class OnnxPrior implements PriorField {
     const out: EvaluateResult = {};
     if (want.gradX) out.gradX = new Float32Array(x.length);
     if (want.energy) out.energy = new Float64Array(n);
+    if (want.gradT) out.gradT = new Float64Array(n);
     const region = want.region ?? { top: 0, left: 0, height: h, width: w };
     const tiles = tileGrid(h, w, this.tile);
     this.lastRunMs = 0;
@@ -148,6 +148,7 @@ export class OnnxPrior implements PriorField {
         : this.#tfjsPrior().evaluate(patch, sub, t, {
             gradX: !!want.gradX,
             energy: !!want.energy && !!sumRegion,
+            gradT: !!want.gradT && !!sumRegion,
             region: sumRegion ?? local,
           });
       if (part.gradX) {
@@ -159,6 +160,7 @@ export class OnnxPrior implements PriorField {
         }
       }
       if (part.energy) for (let b = 0; b < n; b++) out.energy![b]! += part.energy[b]!;
+      if (part.gradT) for (let b = 0; b < n; b++) out.gradT![b]! += part.gradT[b]!;
       this.#options.onTile?.(index + 1, tiles.length);
     });
     return out;
@@ -169,34 +171,14 @@ export class OnnxPrior implements PriorField {
     this.arch.layers.forEach((layer, l) =>
       feeds.push({ name: splineInput(l), dims: [s.n, layer.features, TABLE_ROWS, layer.spline.nz], data: tables[l]! }),
     );
-    const fetches = kind === 'both' ? [OUTPUT_GRAD, OUTPUT_ENERGY] : kind === 'grad' ? [OUTPUT_GRAD] : [OUTPUT_ENERGY];
+    const fetches = [...(kind.includes('g') ? [OUTPUT_GRAD] : []), ...(kind.includes('e') ? [OUTPUT_ENERGY] : []), ...(kind.includes('t') ? [OUTPUT_GRAD_T] : [])];
     const { outputs, ms } = this.#worker.run(this.#key(kind), feeds, fetches);
     this.lastRunMs += ms;
     const result: EvaluateResult = {};
     if (outputs[OUTPUT_GRAD]) result.gradX = s.c === 1 ? outputs[OUTPUT_GRAD].data : nchwToNhwc(outputs[OUTPUT_GRAD].data, s);
-    const map = outputs[OUTPUT_ENERGY]?.data;
-    if (map) {
-      result.energy = new Float64Array(s.n);
-      if (region) {
-        for (let b = 0; b < s.n; b++) {
-          let sum = 0;
-          for (let y = region.top; y < region.top + region.height; y++) {
-            const row = (b * s.h + y) * s.w;
-            for (let xx = region.left; xx < region.left + region.width; xx++) sum += map[row + xx]!;
-          }
-          result.energy[b] = sum;
-        }
-      }
-    }
+    if (outputs[OUTPUT_ENERGY]) result.energy = sumMap(outputs[OUTPUT_ENERGY].data, s, region);
+    if (outputs[OUTPUT_GRAD_T]) result.gradT = sumMap(outputs[OUTPUT_GRAD_T].data, s, region);
     return result;
-  }
-
-  #tilingOptions(): { tile: number; signal?: AbortSignal; onTile?: (done: number, total: number) => void } {
-    return {
-      tile: this.tile,
-      ...(this.#options.signal ? { signal: this.#options.signal } : {}),
-      ...(this.#options.onTile ? { onTile: this.#options.onTile } : {}),
-    };
   }
 
   dispose(): void {
@@ -213,6 +195,21 @@ export class OnnxPrior implements PriorField {
     this.#tfjs?.dispose();
     this.#tfjs = undefined;
   }
+}
+
+/** Per-sample sums of an [n, h·w] map over a region (zero when there is none). */
+function sumMap(map: Float32Array, s: Shape4, region: Region | undefined): Float64Array {
+  const out = new Float64Array(s.n);
+  if (!region) return out;
+  for (let b = 0; b < s.n; b++) {
+    let sum = 0;
+    for (let y = region.top; y < region.top + region.height; y++) {
+      const row = (b * s.h + y) * s.w;
+      for (let xx = region.left; xx < region.left + region.width; xx++) sum += map[row + xx]!;
+    }
+    out[b] = sum;
+  }
+  return out;
 }
 
 function intersect(a: Region, b: Region): Region | undefined {

@@ -12,14 +12,21 @@
  *   f  = a0 + a1 s + a2 s² + a3 s³ + a4 s⁴
  *   ∂zf = b0 + b1 s + b2 s² + b3 s³   (already divided by Δz)
  *
+ * and likewise ∂ₜf and ∂z∂ₜf from the t-derivative of the contracted weights.
+ *
  * Beyond ±zMax the graph continues f linearly with the boundary slope, as
  * spline2d does.
  */
 import type { FoEArchitecture, FoEParameters } from '../prior/foe.js';
 import { contractT, knotSpacingZ, type SplineGrid } from '../prior/spline2d.js';
 
-/** Rows per (sample, channel) in a table: a0..a4, then b0..b3. */
-export const TABLE_ROWS = 9;
+/**
+ * Rows per (sample, channel) in a table: a0..a4 and b0..b3 of f, then the
+ * same nine of ∂ₜf (for ∂ₜR), from the t-derivative of the contracted weights.
+ */
+export const TABLE_ROWS = 18;
+/** First row of the ∂ₜf polynomials. */
+export const T_ROWS = 9;
 
 type Poly = number[];
 
@@ -73,14 +80,16 @@ export function knotFrame(grid: SplineGrid): { inv: number; offset: number; lo: 
 export function fillSplineTable(grid: SplineGrid, weights: Float32Array, channels: number, t: number, out: Float32Array, at: number): void {
   const { nz } = grid;
   const inv = 1 / knotSpacingZ(grid);
-  const w = contractT(grid, weights, channels, t, 0);
-  for (let c = 0; c < channels; c++) {
-    const rowBase = at + c * TABLE_ROWS * nz;
-    for (let k = 2; k <= nz - 3; k++) {
-      const f: Poly = [0, 0, 0, 0, 0];
-      for (let m = -2; m <= 2; m++) addScaled(f, PIECES_IN_S[m + 2]!, w[c * nz + k + m]!);
-      for (let j = 0; j < 5; j++) out[rowBase + j * nz + k] = f[j]!;
-      for (let j = 0; j < 4; j++) out[rowBase + (5 + j) * nz + k] = (j + 1) * f[j + 1]! * inv;
+  for (const [order, first] of [[0, 0], [1, T_ROWS]] as const) {
+    const w = contractT(grid, weights, channels, t, order);
+    for (let c = 0; c < channels; c++) {
+      const rowBase = at + (c * TABLE_ROWS + first) * nz;
+      for (let k = 2; k <= nz - 3; k++) {
+        const f: Poly = [0, 0, 0, 0, 0];
+        for (let m = -2; m <= 2; m++) addScaled(f, PIECES_IN_S[m + 2]!, w[c * nz + k + m]!);
+        for (let j = 0; j < 5; j++) out[rowBase + j * nz + k] = f[j]!;
+        for (let j = 0; j < 4; j++) out[rowBase + (5 + j) * nz + k] = (j + 1) * f[j + 1]! * inv;
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The onnxruntime inference path against the tfjs one: ∇ₓR and R of the
- * shipped priors, tiling, the tfjs delegations, and whole solver runs.
+ * shipped priors (and ∂ₜR), tiling, the tfjs fallback for tiny tiles, and whole
+ * solver runs (GNC flow, joint optimisation).
  * Skipped, with the reason in the suite's name, where onnxruntime-node does
  * not load.
  */
@@ -13,6 +14,7 @@ import { OnnxPrior } from '../../src/onnx/onnx-prior.js';
 import { loadOrt } from '../../src/onnx/ort.js';
 import { TiledPrior } from '../../src/solve/tiled-prior.js';
 import { proximalSteps } from '../../src/solve/gnc-flow.js';
+import { solveJoint } from '../../src/solve/joint.js';
 import { sigmaSchedule } from '../../src/solve/schedule.js';
 import { DenoisingTerm, InpaintingTerm } from '../../src/solve/data-terms.js';
 import { psnr } from '../../src/image/metrics.js';
@@ -80,16 +82,17 @@ describe.skipIf(!ort.ok)(suite('onnx prior against the tfjs FoEPrior'), () => {
       [0.005, 0.02],
       [0.05, 0.2],
       [0.4, 0.9],
-    ])('∇ₓR and R equal the tfjs ones at σ = %f, %f', (s0, s1) => {
+    ])('∇ₓR, R and ∂ₜR equal the tfjs ones at σ = %f, %f', (s0, s1) => {
       const x = image(7, shape);
       const ts = [Math.log(s0), Math.log(s1)];
-      const want = { gradX: true, energy: true };
+      const want = { gradX: true, energy: true, gradT: true };
       const ref = tfjs.evaluate(x, shape, ts, want);
       const got = onnx.evaluate(x, shape, ts, want);
       const scale = maxAbs(ref.gradX!);
       expect(scale).toBeGreaterThan(0.1);
       expect(maxAbsDiff(got.gradX!, ref.gradX!)).toBeLessThan(2e-5 * scale);
       for (let b = 0; b < 2; b++) expect(Math.abs(got.energy![b]! - ref.energy![b]!)).toBeLessThan(1e-5 * Math.abs(ref.energy![b]!) + 1e-3);
+      for (let b = 0; b < 2; b++) expect(Math.abs(got.gradT![b]! - ref.gradT![b]!)).toBeLessThan(1e-5 * Math.abs(ref.gradT![b]!) + 1e-3);
       // Gradient only and energy only are separate sessions: same numbers.
       expect(maxAbsDiff(onnx.evaluate(x, shape, ts, { gradX: true }).gradX!, got.gradX!)).toBeLessThan(1e-6 * scale);
       expect(onnx.evaluate(x, shape, ts, { energy: true }).energy![1]).toBeCloseTo(got.energy![1]!, 6);
@@ -121,9 +124,9 @@ describe.skipIf(!ort.ok)(suite('onnx prior against the tfjs FoEPrior'), () => {
       const ref = tfjs.evaluate(x, shape, ts, { gradX: true, energy: true, region });
       expect(maxAbsDiff(got.gradX!, ref.gradX!)).toBeLessThan(2e-5 * maxAbs(ref.gradX!));
       for (let b = 0; b < 2; b++) expect(Math.abs(got.energy![b]! - ref.energy![b]!)).toBeLessThan(1e-5 * Math.abs(ref.energy![b]!) + 1e-3);
-      // ∂ₜR comes from the tfjs path, tile by tile.
-      const gt = onnx.evaluate(x, shape, ts, { gradT: true }).gradT!;
-      const rt = tfjs.evaluate(x, shape, ts, { gradT: true }).gradT!;
+      // ∂ₜR tile by tile, over the region.
+      const gt = onnx.evaluate(x, shape, ts, { gradT: true, region }).gradT!;
+      const rt = tfjs.evaluate(x, shape, ts, { gradT: true, region }).gradT!;
       for (let b = 0; b < 2; b++) expect(Math.abs(gt[b]! - rt[b]!)).toBeLessThan(1e-4 * Math.abs(rt[b]!) + 1e-3);
     } finally {
       onnx.dispose();
@@ -143,10 +146,11 @@ describe.skipIf(!ort.ok)(suite('onnx prior against the tfjs FoEPrior'), () => {
       for (const s of [{ n: 1, h: 29, w: 34, c: 2 }, { n: 2, h: 4, w: 9, c: 2 }] satisfies Shape4[]) {
         const x = image(2, s);
         const ts = new Array(s.n).fill(Math.log(0.07));
-        const ref = tfjs.evaluate(x, s, ts, { gradX: true, energy: true });
-        const got = onnx.evaluate(x, s, ts, { gradX: true, energy: true });
+        const ref = tfjs.evaluate(x, s, ts, { gradX: true, energy: true, gradT: true });
+        const got = onnx.evaluate(x, s, ts, { gradX: true, energy: true, gradT: true });
         expect(maxAbsDiff(got.gradX!, ref.gradX!)).toBeLessThan(2e-5 * maxAbs(ref.gradX!));
         expect(Math.abs(got.energy![0]! - ref.energy![0]!)).toBeLessThan(1e-5 * Math.abs(ref.energy![0]!) + 1e-3);
+        expect(Math.abs(got.gradT![0]! - ref.gradT![0]!)).toBeLessThan(1e-5 * Math.abs(ref.gradT![0]!) + 1e-3);
       }
     } finally {
       onnx.dispose();
@@ -203,6 +207,32 @@ describe.skipIf(!ort.ok)(suite('solver runs on onnx and tfjs agree'), () => {
       expect(Math.abs(psnr(a.x, truth) - psnr(b.x, truth))).toBeLessThan(0.01);
       a.trace.forEach((s, i) => expect(Math.abs(b.trace[i]!.energy! - s.energy!)).toBeLessThan(1e-4 * Math.abs(s.energy!) + 1e-2));
       expect(psnr(b.x, truth)).toBeGreaterThan(psnr(data().initial(), truth));
+    } finally {
+      onnx.dispose();
+      tfjs.dispose();
+    }
+  });
+});
+
+describe.skipIf(!ort.ok)(suite('joint optimisation on onnx and tfjs agree'), () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('starter-dct-gsm (trained along t): same image and σ path', async () => {
+    const m = await resolveModel('starter-dct-gsm');
+    const shape: Shape4 = { n: 1, h: 41, w: 37, c: 1 };
+    const truth = image(4, shape, 0);
+    const r = mulberry(6);
+    const noisy = truth.map((v) => v + 0.1 * (r() * 2 - 1));
+    const tfjs = new FoEPrior(m.architecture, m.parameters);
+    const onnx = new OnnxPrior(m.architecture, m.parameters, { threads: 2 });
+    try {
+      const run = (prior: TiledPrior | OnnxPrior) =>
+        solveJoint({ prior, data: new DenoisingTerm(noisy, 0.06), shape, reference: truth }, { steps: 6, sigma0: 0.2, tStep: 3, traceEnergy: false });
+      const a = run(new TiledPrior(tfjs));
+      const b = run(onnx);
+      expect(maxAbsDiff(a.x, b.x)).toBeLessThan(1e-3);
+      a.trace.forEach((s, i) => expect(Math.abs(b.trace[i]!.sigma - s.sigma)).toBeLessThan(1e-4 * s.sigma));
+      expect(Math.abs(psnr(a.x, truth) - psnr(b.x, truth))).toBeLessThan(0.01);
     } finally {
       onnx.dispose();
       tfjs.dispose();
