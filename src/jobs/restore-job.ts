@@ -202,7 +202,11 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
     height: image.height,
     channels: image.channels,
     bitDepth: bitDepths[0] ?? wanted,
-    backend: { name: backend.name, device: backend.device, threads: backend.threads, ...(backend.package ? { package: backend.package } : {}) },
+    // The engine that evaluated the prior: onnxruntime when it did (src/onnx), else the tfjs backend.
+    backend:
+      result.inference === 'onnxruntime-node'
+        ? { name: 'onnx', device: 'cpu', threads: result.threads, package: 'onnxruntime-node' }
+        : { name: backend.name, device: backend.device, threads: backend.threads, ...(backend.package ? { package: backend.package } : {}) },
     model: { name: model.name, id: model.id, path: model.path },
     method: s.method,
     steps: s.steps,

@@ -129,7 +129,7 @@ describe.concurrent('gnc denoise', () => {
     const r = parseReport(run);
     expect(r.command).toBe('denoise');
     expect(r.output).toBe(path.resolve(out));
-    expect(['wasm', 'cpu', 'tensorflow']).toContain(r.backend.name);
+    expect(['onnx', 'wasm', 'cpu', 'tensorflow']).toContain(r.backend.name);
     expect(r.model.name).toBe(DEFAULT_MODEL);
     expect(r.method).toBe('gnc');
     expect(r.steps).toBe(6);

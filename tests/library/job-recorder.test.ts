@@ -35,7 +35,7 @@ describe('jobs recorded in the library', () => {
     expect(run).toMatchObject({ kind: 'denoise', method: 'gnc', status: 'done' });
     expect(run.inputSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(run.thumbPath && existsSync(run.thumbPath)).toBeTruthy();
-    expect(run.backend).toMatchObject({ name: expect.stringMatching(/wasm|cpu|tensorflow/) });
+    expect(run.backend).toMatchObject({ name: expect.stringMatching(/onnx|wasm|cpu|tensorflow/) });
     expect(run.params).toMatchObject({ addNoise: 20, seed: 3, settings: { steps: 3 } });
     expect(run.modelId).toBe(lib.models.get(DEFAULT_MODEL).id);
     expect(run.outputPath && existsSync(run.outputPath)).toBeTruthy();

@@ -62,6 +62,8 @@ describe.skipIf(!!reason)(name('restore() on onnxruntime'), () => {
     const onnx = await runRestoreJob({ ...common, backend: 'onnx', threads: 2 }, ctx());
     const wasm = await runRestoreJob({ ...common, backend: 'wasm', threads: 1 }, ctx());
     expect(onnx.threads).toBe(2);
+    expect(onnx.backend).toMatchObject({ name: 'onnx', package: 'onnxruntime-node', threads: 2 });
+    expect(wasm.backend.name).toBe('wasm');
     expect(onnx.tiles).toBe(6);
     expect(Math.abs(onnx.psnr! - wasm.psnr!)).toBeLessThan(0.01);
   });
