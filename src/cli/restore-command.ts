@@ -14,6 +14,7 @@ import { addRecordingOptions, runCliJob } from './recording.js';
 import { GncError } from '../util/errors.js';
 import { parseChoice, parseInteger, parseNumber, parseSigma255 } from './options.js';
 import { formatSeconds } from './progress.js';
+import { isDirectory, runBatch } from './batch.js';
 
 interface RestoreCliOptions {
   out: string;
@@ -44,7 +45,7 @@ interface RestoreCliOptions {
 }
 
 export function addRestoreCommand(program: Command, task: TaskName): void {
-  const cmd = program.command(task).argument('<input>', 'image to restore (PNG, JPEG, TIFF 8/16-bit, WebP; grey or RGB)');
+  const cmd = program.command(task).argument('<input>', 'image to restore (PNG, JPEG, TIFF 8/16-bit, WebP; grey or RGB), or a folder of them');
   if (task === 'denoise') {
     cmd
       .description('Remove noise with a GNC prior: Gaussian noise of a given or estimated level, or camera (Poisson–Gaussian) noise')
@@ -60,10 +61,10 @@ export function addRestoreCommand(program: Command, task: TaskName): void {
   } else {
     cmd
       .description('Fill in the pixels a mask marks (non-zero mask pixel = fill in) with a GNC prior')
-      .requiredOption('--mask <file>', 'mask image of the same size; non-zero pixels are filled in');
+      .requiredOption('--mask <file|dir>', 'mask image of the same size; non-zero pixels are filled in (for a folder of photos: a folder of masks, matched by file name without extension)');
   }
   cmd
-    .requiredOption('-o, --out <file>', 'output image; format from the extension (.png .jpg .tif .webp)')
+    .requiredOption('-o, --out <file|dir>', 'output image; format from the extension (.png .jpg .tif .webp); for a folder of photos, the folder for the results (same names; existing ones are skipped, so a stopped batch resumes)')
     .option('--model <name|file>', 'prior to use: a shipped model name (see `gnc models`) or a .gncm file', DEFAULT_MODEL)
     .addOption(new Option('--method <m>', 'solver: gnc = GNC flow on a predefined schedule, joint = joint optimisation over image and σ, vn = a learned VN schedule (the shipped one nearest the noise level or missing ratio, or --vn-schedule)').argParser(parseChoice('--method', ['gnc', 'joint', 'vn'] as const)))
     .option('--vn-schedule <file>', 'with --method vn: a schedule file (.gncs) from `gnc learn-schedule`')
@@ -146,6 +147,11 @@ function requestFrom(task: TaskName, input: string, o: RestoreCliOptions): Denoi
 }
 
 async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): Promise<void> {
+  if (isDirectory(input)) {
+    // A folder: every photo in it, into the folder -o names (batch.ts).
+    await runBatch(task, input, o, (file, out, mask) => requestFrom(task, file, { ...o, out, ...(mask ? { mask } : {}) }));
+    return;
+  }
   // Checked first so a bad output name fails before the solve, not after it.
   formatFromPath(o.out);
   const request = requestFrom(task, input, o);

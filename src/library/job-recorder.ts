@@ -94,7 +94,10 @@ export class LibraryJobRecorder implements JobRecorder {
     }
     const input = await this.#input(request.input);
     const { outputs: _outputs, ...params } = request;
+    // A batch files its runs under one experiment; a wrong id fails here, before anything runs.
+    const experimentId = request.experiment ? this.#lib.experiments.get(request.experiment).id : undefined;
     const run = this.#lib.runs.create({
+      ...(experimentId ? { experimentId } : {}),
       kind: request.kind,
       method: request.settings?.method ?? 'gnc',
       model: await this.#modelId(request.model ?? DEFAULT_MODEL),
