@@ -110,6 +110,13 @@ describe('backend summary', () => {
     expect(s.hint).toMatch(/plain cpu backend, the slowest/);
   });
 
+  it('on onnxruntime suggests only a GPU, and nothing on macOS', () => {
+    const onnx = { ...base, backend: { name: 'onnx', device: 'cpu', threads: 8, package: 'onnxruntime-node' } };
+    expect(backendSummary(onnx).label).toBe('onnx on the CPU (8 threads) · onnxruntime-node');
+    expect(backendSummary(onnx).hint).toMatch(/onnxruntime, all cores\). With an NVIDIA GPU/);
+    expect(backendSummary({ ...onnx, platform: 'darwin' }).hint).toBeNull();
+  });
+
   it('says an installed tensorflow package did not load', () => {
     const s = backendSummary({ ...base, backend: { name: 'wasm', device: 'cpu', threads: 1 }, tensorflowPackages: { gpu: true, cpu: false } });
     expect(s.hint).toMatch(/@tensorflow\/tfjs-node-gpu is installed but did not load, so jobs run on wasm/);

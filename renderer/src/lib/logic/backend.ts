@@ -28,7 +28,10 @@ export function backendSummary(info: Pick<AppInfo, 'backend' | 'gpu' | 'tensorfl
   const gpuPossible = info.platform !== 'darwin'; // tfjs-node-gpu has no macOS build
   const { gpu: hasGpuPkg, cpu: hasCpuPkg } = info.tensorflowPackages;
   let hint: string | null = null;
-  if (b && b.name === 'tensorflow') {
+  if (b && b.name === 'onnx') {
+    // onnxruntime already uses every core; only a GPU would be faster.
+    hint = gpuPossible && !hasGpuPkg ? `Running on the CPU (onnxruntime, all cores). With an NVIDIA GPU (CUDA 11.2, cuDNN 8.1), installing ${TFJS_GPU} can be faster still.` : null;
+  } else if (b && b.name === 'tensorflow') {
     hint = gpuPossible && !hasGpuPkg ? `Running on the CPU. With an NVIDIA GPU (CUDA 11.2, cuDNN 8.1), installing ${TFJS_GPU} makes jobs several times faster.` : null;
   } else if (hasGpuPkg || hasCpuPkg) {
     hint = `${hasGpuPkg ? TFJS_GPU : TFJS_CPU} is installed but did not load${b ? `, so jobs run on ${b.name}` : ''}; Help → Open Log Folder shows why (often a missing CUDA or libtensorflow library).`;
