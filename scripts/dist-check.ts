@@ -136,7 +136,12 @@ function run(cmd: string, args: string[], cwd: string, what: string): void {
  * package.json, the configuration; node_modules linked, not copied).
  */
 export function stageApp(staging: string): void {
-  for (const f of ['package.json', 'package-lock.json', 'electron-builder.yml', 'tsconfig.json']) cpSync(path.join(root, f), path.join(staging, f));
+  for (const f of ['electron-builder.yml', 'tsconfig.json']) cpSync(path.join(root, f), path.join(staging, f));
+  // node_modules is the project's, linked: npm's own listing cannot follow a linked node_modules (it sees the
+  // packages as links with their dependencies missing), so electron-builder is told to walk node_modules by Node's
+  // resolution instead (its "traversal" collector, also its fallback for npm). `npm run dist` lists them with npm.
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(path.join(staging, 'package.json'), `${JSON.stringify({ ...pkg, packageManager: 'traversal@1.0.0' }, null, 2)}\n`);
   for (const d of ['src', 'bin', 'electron']) cpSync(path.join(root, d), path.join(staging, d), { recursive: true });
   for (const d of ['models', 'schedules', 'samples', 'icons']) cpSync(path.join(root, 'resources', d), path.join(staging, 'resources', d), { recursive: true });
   cpSync(path.join(root, 'renderer'), path.join(staging, 'renderer'), { recursive: true, filter: (src) => !/[\\/]renderer[\\/](dist|node_modules)$/.test(src) });
@@ -226,7 +231,8 @@ export async function distCheck(options: { keep?: boolean; log?: (line: string) 
       projectDir: staging,
       targets: builder.Platform.LINUX.createTarget('dir', arch),
       // Merged over electron-builder.yml: the stand-in Electron, no native rebuild, output in the staging folder.
-      config: { electronDist: fakeDist, electronVersion, npmRebuild: false, directories: { output } },
+      // A production dependency missing from the package fails the build instead of a warning.
+      config: { electronDist: fakeDist, electronVersion, npmRebuild: false, directories: { output }, allowMissingDependencies: false },
       publish: 'never',
     });
     const packaged = (Date.now() - t1) / 1000;
@@ -272,7 +278,7 @@ export async function distCheck(options: { keep?: boolean; log?: (line: string) 
 
     // The engine, unpacked.
     const unpacked = path.join(resources, 'app.asar.unpacked');
-    for (const f of ['src/app/engine-host-entry.mjs', 'src/app/engine-host.ts', 'src/jobs/worker-entry.mjs', 'package.json', 'node_modules/tsx/package.json', 'node_modules/better-sqlite3/package.json', 'node_modules/sharp/package.json']) {
+    for (const f of ['src/app/engine-host-entry.mjs', 'src/app/engine-host.ts', 'src/jobs/worker-entry.mjs', 'package.json', 'node_modules/tsx/package.json', 'node_modules/esbuild/package.json', 'node_modules/better-sqlite3/package.json', 'node_modules/sharp/package.json']) {
       check(checks, existsSync(path.join(unpacked, f)), `app.asar.unpacked/${f}`);
     }
     const sqlite = path.join(unpacked, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
