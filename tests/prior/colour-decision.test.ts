@@ -14,7 +14,7 @@ interface ColourRecord {
 }
 
 describe('colour decision in the shipped model files', () => {
-  const measured = ['grey-l1-dsm'];
+  const measured = ['grey-l1-dsm', 'grey-l2-dsm'];
   for (const name of measured) {
     it(`${name} records opponent planes, which the engine uses and which measured best`, async () => {
       const file = shippedModels().find((m) => m.name === name)!.path;
