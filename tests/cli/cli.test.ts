@@ -298,8 +298,9 @@ describe.concurrent('gnc: errors leave nothing behind', () => {
     await fails([file('corrupt.png'), '-o', 'OUT', '--sigma', '25'], 1, /corrupt\.png/, /PNG, JPEG, TIFF or WebP/);
   });
 
-  it('denoise without --sigma', async () => {
-    await fails([file('noisy.png'), '-o', 'OUT'], 2, /--sigma/, /--add-noise/);
+  // Without --sigma the level is estimated (tests/cli/batch.test.ts); a bad noise model is still refused.
+  it('an unknown --noise-model', async () => {
+    await fails([file('noisy.png'), '-o', 'OUT', '--noise-model', 'speckle'], 2, /--noise-model/, /poisson-gaussian/);
   });
 
   it('a negative --sigma', async () => {
