@@ -18,6 +18,9 @@
  * than the finest Haar band (σ̂ = median|HH|/0.6745, Donoho & Johnstone 1994),
  * which overestimated σ = 5 by 15–75 % on Set12 and McMaster images.
  *
+ * Blocks with a pixel at exactly 0 or 1 (clipped highlights and shadows)
+ * are left out while enough others remain.
+ *
  * Colour: the noise is estimated on the orthonormal opponent planes that
  * colour.ts restores (i.i.d. noise of σ per RGB channel is i.i.d. with the
  * same σ there), pooling the blocks of all three planes; the chroma planes
@@ -92,16 +95,38 @@ interface Blocks {
   score: Float64Array;
   /** Mean intensity of the block. */
   mean: Float64Array;
+  /** 1 where the block holds a pixel at exactly 0 or 1 in some channel: clipped, so its noise is not the image's. */
+  clipped: Uint8Array;
+}
+
+/**
+ * Pixels with a channel at exactly 0 or 1: where a camera or an integer file
+ * clipped the noise. Saturated highlights are perfectly flat, so without this
+ * they would be the "flattest" blocks and pull σ towards 0.
+ */
+function clippedPixels(image: RasterImage): Uint8Array {
+  const { width, height, channels, data } = image;
+  const out = new Uint8Array(width * height);
+  for (let p = 0, i = 0; p < out.length; p++, i += channels) {
+    for (let c = 0; c < channels; c++) {
+      const v = data[i + c]!;
+      if (v === 0 || v === 1) {
+        out[p] = 1;
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 /** Every 8×8 block on a grid of non-overlapping blocks (a sparser grid of them for very large images). */
-function scanBlocks(planes: Float32Array[], width: number, height: number): Blocks {
+function scanBlocks(planes: Float32Array[], width: number, height: number, clipped: Uint8Array): Blocks {
   const bx = Math.floor(width / B), by = Math.floor(height / B);
   const all = bx * by * planes.length;
   const skip = Math.max(1, Math.ceil(Math.sqrt(all / MAX_BLOCKS)));
   const nx = Math.ceil(bx / skip), ny = Math.ceil(by / skip);
   const n = nx * ny * planes.length;
-  const blocks: Blocks = { planes, width, plane: new Uint8Array(n), x: new Int32Array(n), y: new Int32Array(n), score: new Float64Array(n), mean: new Float64Array(n) };
+  const blocks: Blocks = { planes, width, plane: new Uint8Array(n), x: new Int32Array(n), y: new Int32Array(n), score: new Float64Array(n), mean: new Float64Array(n), clipped: new Uint8Array(n) };
   const tmp = new Float64Array(B * B), co = new Float64Array(B * B);
   let k = 0;
   planes.forEach((plane, p) => {
@@ -116,6 +141,14 @@ function scanBlocks(planes: Float32Array[], width: number, height: number): Bloc
         blocks.y[k] = y;
         blocks.score[k] = score;
         blocks.mean[k] = co[0]! / B;
+        outer: for (let yy = y; yy < y + B; yy++) {
+          for (let xx = x; xx < x + B; xx++) {
+            if (clipped[yy * width + xx]) {
+              blocks.clipped[k] = 1;
+              break outer;
+            }
+          }
+        }
         k++;
       }
     }
@@ -138,6 +171,14 @@ function highFrequencySigma(blocks: Blocks, chosen: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < kept; i++) sum += values[i]!;
   return Math.sqrt(sum / kept / TRIMMED_SECOND_MOMENT);
+}
+
+/** Blocks without clipped pixels, unless fewer than `least` of them (or a quarter of all) are left. */
+function unclipped(blocks: Blocks, least: number): Int32Array {
+  const ids: number[] = [];
+  for (let i = 0; i < blocks.clipped.length; i++) if (!blocks.clipped[i]) ids.push(i);
+  if (ids.length < Math.max(least, blocks.clipped.length / 4)) return Int32Array.from({ length: blocks.clipped.length }, (_, i) => i);
+  return Int32Array.from(ids);
 }
 
 /** Indices of `subset` (or all blocks) ordered by increasing texture, the first `count`. */
@@ -187,10 +228,11 @@ export function estimateNoiseSigma(image: RasterImage): number {
   checkImage(image, 'Noise estimation', 2);
   if (image.width < B || image.height < B) return haarMadSigma(image) * 255;
   const planes = image.channels === 1 ? [image.data] : toPlanes({ ...image, data: rgbToOpponent(image.data) });
-  const blocks = scanBlocks(planes, image.width, image.height);
-  const n = blocks.score.length;
+  const blocks = scanBlocks(planes, image.width, image.height, clippedPixels(image));
+  const usable = unclipped(blocks, MIN_BLOCKS);
+  const n = usable.length;
   const count = Math.min(n, Math.max(MIN_BLOCKS, Math.ceil(KEEP_FRACTION * n)));
-  return highFrequencySigma(blocks, flattest(blocks, count)) * 255;
+  return highFrequencySigma(blocks, flattest(blocks, count, usable)) * 255;
 }
 
 /** Poisson–Gaussian noise on the [0, 1] scale: var(z | x) = a·x + b. */
@@ -221,9 +263,10 @@ const MIN_LEVEL_BLOCKS = 6;
 export function estimatePoissonGaussian(image: RasterImage): PoissonGaussianEstimate {
   checkImage(image, 'Poisson–Gaussian noise estimation', 32);
   const planes = image.channels === 1 ? [image.data] : toPlanes(image);
-  const blocks = scanBlocks(planes, image.width, image.height);
-  const n = blocks.mean.length;
-  const byMean = Array.from({ length: n }, (_, i) => i).sort((p, q) => blocks.mean[p]! - blocks.mean[q]!);
+  const blocks = scanBlocks(planes, image.width, image.height, clippedPixels(image));
+  const usable = unclipped(blocks, LEVELS * MIN_LEVEL_BLOCKS);
+  const n = usable.length;
+  const byMean = Array.from(usable).sort((p, q) => blocks.mean[p]! - blocks.mean[q]!);
   const levels: PoissonGaussianEstimate['levels'] = [];
   const bins = Math.max(2, Math.min(LEVELS, Math.floor(n / (MIN_LEVEL_BLOCKS / LEVEL_KEEP))));
   for (let l = 0; l < bins; l++) {
@@ -234,7 +277,15 @@ export function estimatePoissonGaussian(image: RasterImage): PoissonGaussianEsti
     for (const b of chosen) mean += blocks.mean[b]!;
     levels.push({ mean: mean / chosen.length, variance: highFrequencySigma(blocks, chosen) ** 2, blocks: chosen.length });
   }
-  return { ...fitNoiseLine(levels), levels };
+  // Levels within 2 noise std of 0 or 1 lose variance to clipping wherever the
+  // file clipped; fit without them while at least 3 levels remain.
+  const inside = levels.filter((l) => l.mean - 2 * Math.sqrt(l.variance) > 0 && l.mean + 2 * Math.sqrt(l.variance) < 1);
+  const fitted = inside.length >= 3 && anyClipped(blocks) ? inside : levels;
+  return { ...fitNoiseLine(fitted), levels: fitted };
+}
+
+function anyClipped(blocks: Blocks): boolean {
+  return blocks.clipped.some((c) => c === 1);
 }
 
 /**

@@ -59,6 +59,21 @@ describe('estimateNoiseSigma', () => {
     expect(() => estimateNoiseSigma({ width: 16, height: 16, channels: 1, data: new Float32Array(5) })).toThrow(/expected 16×16×1 = 256 pixel values, got 5/);
   });
 
+  it('ignores blown highlights and crushed shadows (flat at exactly 1 or 0) when choosing the flattest blocks', () => {
+    const width = 256, height = 256, sigma = 10;
+    for (const channels of [1, 3] as const) {
+      const base = smooth(width, height, channels);
+      // The right third is far above white and the bottom strip far below black: after clipping, perfectly flat.
+      const data = addGaussianNoise(base.data, sigma / 255, 21).map((v, i) => {
+        const p = Math.floor(i / channels), x = p % width, y = Math.floor(p / width);
+        const v2 = x > (2 * width) / 3 ? v + 1 : y > height - 40 ? v - 1 : v;
+        return Math.min(1, Math.max(0, v2));
+      });
+      const est = estimateNoiseSigma({ ...base, data });
+      expect(Math.abs(est - sigma) / sigma).toBeLessThan(0.1);
+    }
+  });
+
   // Real photographs (Set12 grey, McMaster colour) with synthetic noise of known σ.
   const dataDir = defaultDataDir();
   for (const [set, size] of [['Set12', 512], ['McMaster', 256]] as const) {
@@ -114,6 +129,15 @@ describe('estimatePoissonGaussian', () => {
       });
     }
   }
+
+  it('recovers the gain of clipped Poisson–Gaussian noise (an 8-bit file of a bright scene) within 20 %', () => {
+    const clean = syntheticImage(384, 384, 3, { seed: 6 });
+    const bright = clean.data.map((v) => Math.min(1, v + 0.1));
+    const data = addPoissonGaussianNoise(bright, 0.01, 0.0002, 23).map((v) => Math.round(Math.min(1, Math.max(0, v)) * 255) / 255);
+    const est = estimatePoissonGaussian({ ...clean, data });
+    expect(Math.abs(est.a - 0.01) / 0.01).toBeLessThan(0.2);
+    for (const level of est.levels) expect(level.mean + 2 * Math.sqrt(level.variance)).toBeLessThan(1);
+  });
 
   it('fits a line through levels, ignores one textured level, and refuses fewer than 2 levels', () => {
     const levels = [0.1, 0.3, 0.5, 0.7, 0.9].map((m) => ({ mean: m, variance: 0.004 * m + 0.001, blocks: 50 }));
