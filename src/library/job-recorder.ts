@@ -164,6 +164,8 @@ export class LibraryJobRecorder implements JobRecorder {
       ssim: restored.ssim ?? null,
       seconds: restored.seconds,
       backend: restored.backend as unknown as JsonObject,
+      // An estimated noise level is known only now; the run keeps it beside the request.
+      ...(restored.noise ? { resolved: { sigma: restored.noise.sigma, noise: restored.noise as unknown as JsonObject } } : {}),
     });
   }
 

@@ -62,6 +62,8 @@ export interface FinishRun {
   seconds: number;
   /** The backend that ran it, known only once the job has started (kept if omitted). */
   backend?: JsonObject | null;
+  /** What the job settled that the request left open (e.g. an estimated noise level), kept in params as `resolved`. */
+  resolved?: JsonObject;
 }
 
 export interface RunRow {
@@ -258,6 +260,7 @@ export class RunsRepo {
     const psnr = optionalFigure('psnr', result.psnr);
     const ssim = optionalFigure('ssim', result.ssim);
     const backend = result.backend === undefined ? undefined : optionalObjectColumn('backend', result.backend);
+    const resolved = result.resolved === undefined ? null : objectColumn('resolved', result.resolved);
     let output: { stored: string; absolute: string; sha256: string; name: string } | null = null;
     if (result.outputTempFile !== undefined) {
       const name = result.outputName ?? path.basename(result.outputTempFile);
@@ -269,8 +272,9 @@ export class RunsRepo {
     }
     try {
       const changed = this.ctx.sql(`UPDATE runs SET status = 'done', output_path = ?, output_name = ?, output_sha256 = ?, traces = ?, psnr = ?, ssim = ?,
-             seconds = ?, finished_at = ?, backend = COALESCE(?, backend) WHERE id = ? AND ${ACTIVE}`)
-        .run(output?.stored ?? null, output?.name ?? null, output?.sha256 ?? null, traces, psnr, ssim, result.seconds, now(), backend ?? null, id).changes;
+             seconds = ?, finished_at = ?, backend = COALESCE(?, backend),
+             params = CASE WHEN ? IS NULL THEN params ELSE json_set(params, '$.resolved', json(?)) END WHERE id = ? AND ${ACTIVE}`)
+        .run(output?.stored ?? null, output?.name ?? null, output?.sha256 ?? null, traces, psnr, ssim, result.seconds, now(), backend ?? null, resolved, resolved, id).changes;
       // Cancelled (or removed) by someone else while the output was being moved.
       if (!changed) throw this.notInState(id, 'finish', 'queued or running');
     } catch (err) {

@@ -89,6 +89,12 @@ describe('gnc denoise on a folder', () => {
       expect(experiments[0]!.id).toBe(report.experiment);
       const runs = lib.runs.list({ experimentId: report.experiment });
       expect(runs.map((r) => r.status).sort()).toEqual(['done', 'done', 'failed']);
+      // The estimated σ is kept with each finished run, beside the request's 'auto'.
+      for (const r of runs.filter((x) => x.status === 'done')) {
+        expect(r.params.sigma).toBe('auto');
+        expect(r.params.resolved).toMatchObject({ noise: { model: 'gaussian', source: 'estimated' } });
+        expect((r.params.resolved as { sigma: number }).sigma).toBeGreaterThan(5);
+      }
     } finally {
       lib.close();
     }
