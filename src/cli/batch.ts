@@ -187,6 +187,8 @@ export async function runBatch(
           onProgress: (p) => bar.update(index, todo.length, { file: `${label} ${Math.round(p.fraction * 100)}%` }),
         });
         cancelCurrent = () => job.cancel();
+        // Ctrl-C while the job was being queued.
+        if (cancelled) job.cancel();
         if (job.recordId) item.run = job.recordId;
         const result = (await job.result) as JobResult as RestoreJobResult;
         item.status = 'done';
