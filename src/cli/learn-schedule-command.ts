@@ -34,6 +34,7 @@ interface LearnCliOptions {
   finetune?: boolean;
   priorLr?: number;
   outModel?: string;
+  init?: string;
   backend: BackendChoice;
   progress?: boolean;
   json?: boolean;
@@ -61,6 +62,7 @@ export function addLearnScheduleCommand(program: Command): void {
     .option('--resume', 'continue from the checkpoint beside --out')
     .option('--finetune', 'also fine-tune the prior\'s filters and splines through the unrolled steps; writes a new model (--out-model) that the schedule is bound to')
     .addOption(new Option('--prior-lr <rate>', 'with --finetune: initial learning rate of the prior\'s parameters (cosine decay)').argParser(parseNumber('--prior-lr', 1e-8, 1)))
+    .option('--init <file>', `start from a learned schedule (${SCHEDULE_EXTENSION}, same model, task and steps) instead of the GNC flow's; with --finetune, tunes the prior from there`)
     .option('--out-model <file>', 'with --finetune: the fine-tuned model (.gncm; default: --out with .gncm)')
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
@@ -94,6 +96,7 @@ async function runLearn(o: LearnCliOptions): Promise<void> {
       ...(o.finetune ? { finetune: true } : {}),
       ...(o.priorLr !== undefined ? { priorLr: o.priorLr } : {}),
       ...(o.outModel !== undefined ? { modelOut: o.outModel } : {}),
+      ...(o.init !== undefined ? { init: o.init } : {}),
     },
     'learn-schedule',
   );

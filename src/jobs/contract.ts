@@ -158,6 +158,8 @@ export interface LearnScheduleJobRequest {
   priorLr?: number;
   /** The fine-tuned model file (.gncm); default: `out` with .gncm for .gncs. */
   modelOut?: string;
+  /** Start from this learned schedule (.gncs, for the same model and task, with `steps` steps) instead of the GNC flow's. */
+  init?: string;
 }
 
 /** Annealed Langevin samples with mean and std maps (sample/sample-images.ts). */

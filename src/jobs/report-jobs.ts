@@ -11,7 +11,7 @@ import { sampleImages } from '../sample/sample-images.js';
 import { MODEL_EXTENSION, saveModel } from '../prior/model-file.js';
 import { GncError } from '../util/errors.js';
 import { learnSchedule } from '../vn/learn-schedule.js';
-import { saveSchedule, SCHEDULE_EXTENSION } from '../vn/schedule-file.js';
+import { checkScheduleFits, loadSchedule, saveSchedule, SCHEDULE_EXTENSION } from '../vn/schedule-file.js';
 import type { CompareJobRequest, LearnScheduleJobRequest, ReportJobResult, SampleJobRequest } from './contract.js';
 import type { JobContext } from './job-context.js';
 
@@ -46,6 +46,14 @@ export async function runSampleJob(r: SampleJobRequest, ctx: JobContext): Promis
   return { kind: 'sample', report: report as unknown as Record<string, unknown>, output: report.json, seconds: report.seconds };
 }
 
+/** A learned schedule to start from: it must be for this model and task. */
+function startingSchedule(file: string, model: { id: string; name: string }, task: 'denoise' | 'inpaint'): { sigmas: number[]; stepScales: number[]; from: string } {
+  const s = loadSchedule(file);
+  checkScheduleFits(s, model, file);
+  if (s.task !== task) throw new GncError('invalid-argument', `The starting schedule ${file} is for ${s.task}, not ${task}`);
+  return { sigmas: s.sigmas, stepScales: s.stepScales, from: path.basename(file) };
+}
+
 export async function runLearnScheduleJob(r: LearnScheduleJobRequest, ctx: JobContext): Promise<ReportJobResult> {
   if (!r.out.endsWith(SCHEDULE_EXTENSION)) throw new GncError('invalid-argument', `Expected a ${SCHEDULE_EXTENSION} file for out but received ${JSON.stringify(r.out)}`);
   // The checkpoint and the outputs go beside --out; create its folder up front.
@@ -57,6 +65,7 @@ export async function runLearnScheduleJob(r: LearnScheduleJobRequest, ctx: JobCo
   if (r.modelOut !== undefined && !r.finetune) throw new GncError('invalid-argument', 'modelOut is only written with finetune');
   await selectBackend(r.backend ?? 'auto');
   const model = await resolveModel(r.model ?? DEFAULT_MODEL);
+  const init = r.init !== undefined ? startingSchedule(r.init, model, r.task) : undefined;
   const progress = progressFor(ctx);
   const { schedule, prior } = await learnSchedule({
     model,
@@ -72,6 +81,7 @@ export async function runLearnScheduleJob(r: LearnScheduleJobRequest, ctx: JobCo
     ...(r.holdout !== undefined ? { holdout: r.holdout } : {}),
     ...(r.finetune ? { finetune: true } : {}),
     ...(r.priorLr !== undefined ? { priorLr: r.priorLr } : {}),
+    ...(init ? { init } : {}),
     checkpoint: `${r.out}.ckpt.json`,
     resume: r.resume === true,
     signal: ctx.signal,

@@ -110,6 +110,7 @@ const checks: Record<JobRequest['kind'], Check> = {
       finetune: flag,
       priorLr: number(1e-8, 1),
       modelOut: text,
+      init: text,
     },
     ['task', 'level', 'steps', 'data', 'iterations', 'out'],
   ),

@@ -47,6 +47,8 @@ export interface LearnScheduleOptions {
   /** Start: the model's GNC schedule for the task resampled to `steps` (σ on 0–255). */
   sigma0?: number;
   sigmaMin?: number;
+  /** Start from a learned schedule instead (σ on 0–255 as in a .gncs file, where it came from); its length must equal `steps`. */
+  init?: { sigmas: number[]; stepScales: number[]; from?: string };
   checkpoint?: string;
   checkpointEvery?: number;
   resume?: boolean;
@@ -100,8 +102,9 @@ export interface FinetunedPrior {
 
 function settingsKey(o: LearnScheduleOptions): string {
   const base = [o.model.id, o.task, o.level, o.steps, o.data, o.patch, o.batch, o.seed, o.lr, o.holdout];
-  // Kept as before for schedule-only runs, so their checkpoints stay valid.
-  return JSON.stringify(o.finetune ? [...base, 'finetune', o.priorLr] : base);
+  // Kept as before for runs without these options, so their checkpoints stay valid.
+  const withTune = o.finetune ? [...base, 'finetune', o.priorLr] : base;
+  return JSON.stringify(o.init ? [...withTune, 'init', o.init.sigmas, o.init.stepScales] : withTune);
 }
 
 /** x_T for one batch as a tfjs graph; `observed` is M for inpainting. */
@@ -172,10 +175,14 @@ export async function learnSchedule(
   const defaults = o.model.metadata.defaults?.[o.task] ?? {};
   const sigma0 = (o.sigma0 ?? (defaults.sigma0 ?? 0.4) * 255) / 255;
   const sigmaMin = (o.sigmaMin ?? (defaults.sigmaMin ?? 0.02) * 255) / 255;
-  const start = Array.from(sigmaSchedule(sigma0, sigmaMin, steps, 'log'));
+  if (o.init && (o.init.sigmas.length !== steps || o.init.stepScales.length !== steps)) {
+    throw new GncError('invalid-argument', `The starting schedule has ${o.init.sigmas.length} steps but ${steps} steps were asked for; use --steps ${o.init.sigmas.length} or another schedule`);
+  }
+  // A learned schedule is a much better start for fine-tuning than the GNC flow's, which the first iterations would spend relearning.
+  const start = o.init ? o.init.sigmas.map((v) => v / 255) : Array.from(sigmaSchedule(sigma0, sigmaMin, steps, 'log'));
   const groups = {
     ts: Float32Array.from(start, (s) => Math.min(tMax, Math.max(tMin, Math.log(s)))),
-    logScales: new Float32Array(steps),
+    logScales: o.init ? Float32Array.from(o.init.stepScales, (s) => Math.min(Math.log(20), Math.max(Math.log(0.02), Math.log(s)))) : new Float32Array(steps),
   };
   const clampT = (w: Float32Array) => {
     for (let i = 0; i < w.length; i++) w[i] = Math.min(tMax, Math.max(tMin, w[i]!));
@@ -355,7 +362,7 @@ export async function learnSchedule(
       level: o.level,
       sigmas: sigmas.map((s) => s * 255),
       stepScales,
-      training: { data: o.data, iterations, patch, batch, seed, lr, holdout, start: { sigma0: sigma0 * 255, sigmaMin: sigmaMin * 255 } },
+      training: { data: o.data, iterations, patch, batch, seed, lr, holdout, start: o.init ? { schedule: o.init.from ?? 'given', sigmas: o.init.sigmas, stepScales: o.init.stepScales } : { sigma0: sigma0 * 255, sigmaMin: sigmaMin * 255 } },
       figures: {
         ...(validation !== undefined ? { validationPsnr: validation } : {}),
         trainPsnrLast50: history.slice(-50).reduce((a, h) => a + h.psnr, 0) / Math.min(50, history.length),

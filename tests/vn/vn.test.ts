@@ -243,6 +243,32 @@ describe('learning a schedule', () => {
     expect(resumed.prior!.parameters.splines).toEqual(tuned.splines);
   });
 
+  it('--init starts from a learned schedule of the same model, task and length, and refuses any other', async () => {
+    const data = tmp.file('train-init');
+    mkdirSync(data);
+    for (let k = 0; k < 3; k++) await writeImage(path.join(data, `t${k}.png`), syntheticImage(64, 64, 1, { seed: k + 31 }));
+    const model = await resolveModel('starter-dct-gsm');
+    const init = { sigmas: [33, 21, 12], stepScales: [1.5, 0.8, 0.6] };
+    // A vanishing learning rate leaves the schedule where it started: the start is the given one, not the GNC flow's.
+    const common = { model, task: 'denoise' as const, level: 25, steps: 3, data, patch: 32, batch: 2, seed: 6, lr: 1e-6, holdout: 1, iterations: 1 };
+    const { schedule } = await learnSchedule({ ...common, init });
+    schedule.sigmas.forEach((s, i) => expect(s).toBeCloseTo(init.sigmas[i]!, 2));
+    schedule.stepScales.forEach((s, i) => expect(s).toBeCloseTo(init.stepScales[i]!, 4));
+    expect(schedule.training).toMatchObject({ start: { sigmas: init.sigmas } });
+    await expect(learnSchedule({ ...common, steps: 2, init })).rejects.toThrow(/starting schedule has 3 steps but 2 steps/);
+
+    const from = tmp.file('init/start.gncs');
+    const { main } = await import('../../src/cli/main.js');
+    const argv = ['node', 'gnc', 'learn-schedule', '--model', 'starter-dct-gsm', '--task', 'denoise', '--sigma', '25', '--steps', '3', '--iterations', '1', '--patch', '32', '--batch', '2', '--holdout', '1', '--data', data, '--no-record', '--backend', 'wasm'];
+    expect(await main([...argv, '--out', from])).toBe(0);
+    const out = tmp.file('init/next.gncs');
+    expect(await main([...argv, '--init', from, '--out', out])).toBe(0);
+    expect(loadSchedule(out).training).toMatchObject({ start: { schedule: 'start.gncs' } });
+    // Another model's schedule, or another task's, is refused by name.
+    expect(await main([...argv.map((a) => (a === 'starter-dct-gsm' ? 'grey-l1-dsm' : a)), '--init', from, '--out', tmp.file('init/x.gncs')])).toBe(2);
+    expect(await main(['node', 'gnc', 'learn-schedule', '--model', 'starter-dct-gsm', '--task', 'inpaint', '--missing', '0.5', '--steps', '3', '--iterations', '1', '--patch', '32', '--batch', '2', '--holdout', '1', '--data', data, '--no-record', '--backend', 'wasm', '--init', from, '--out', tmp.file('init/y.gncs')])).toBe(2);
+  });
+
   it('gnc learn-schedule --finetune writes the tuned model and a schedule that only fits it', async () => {
     const data = tmp.file('train-ft-cli');
     mkdirSync(data);
