@@ -22,6 +22,7 @@ import { resolveSettings, restore, type SolverSettings, type TaskName } from '..
 import type { MethodName } from '../solve/solver.js';
 import { GncError, checkInteger, checkNumber, throwIfAborted } from '../util/errors.js';
 import { defaultDataDir } from '../util/paths.js';
+import { checkScheduleFits, loadSchedule, nearestSchedule, type VnSchedule } from '../vn/schedule-file.js';
 import { detectReferences, runGmicDenoise, runOpenCvNlm, type ReferencePaths, type ReferenceStatus } from './references.js';
 import { posteriorRows, scorePosterior, type PosteriorRows } from './posterior-rows.js';
 import { addFigure, emptyRow, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
@@ -49,6 +50,8 @@ export interface BenchOptions {
   posteriorSamples?: number;
   /** Use each image's central crop of this side (for the slow posterior rows); default the whole image. */
   crop?: number;
+  /** Method vn: these schedule files (for the model and task) instead of the shipped ones, the nearest per level. */
+  vnSchedules?: string[];
 }
 
 export interface DenoiseBenchOptions extends BenchOptions {
@@ -99,6 +102,13 @@ export interface BenchContext {
   started: number;
   posterior: PosteriorRows | undefined;
   crop: number | undefined;
+  /** Given VN schedules (else the shipped ones are picked per level). */
+  vnSchedules: Array<{ file: string; schedule: VnSchedule }> | undefined;
+}
+
+/** The VN schedule for one level when schedules were given: the nearest of them. */
+export function givenSchedule(ctx: BenchContext, method: string, task: TaskName, level: number): { schedule?: { file: string; schedule: VnSchedule } } {
+  return method === 'vn' && ctx.vnSchedules ? { schedule: nearestSchedule(ctx.vnSchedules, task, level) } : {};
 }
 
 /** Validates everything up front (so a bad option fails before hours of work), then loads backend and model. */
@@ -114,6 +124,17 @@ export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: 
   if (o.crop !== undefined) checkInteger('crop', o.crop, 16, 1 << 16);
   const backend = await selectBackend(o.backend ?? 'auto');
   const model = await resolveModel(o.model ?? DEFAULT_MODEL);
+  let vnSchedules: BenchContext['vnSchedules'];
+  if (o.vnSchedules !== undefined) {
+    if (!methods.includes('vn')) throw new GncError('invalid-argument', 'VN schedules were given but the methods do not include vn');
+    vnSchedules = o.vnSchedules.map((file) => {
+      const schedule = loadSchedule(file);
+      checkScheduleFits(schedule, { id: model.id, name: model.metadata.name }, file);
+      if (schedule.task !== task) throw new GncError('invalid-argument', `The schedule ${file} is for ${schedule.task}, not ${task}`);
+      return { file, schedule };
+    });
+    if (vnSchedules.length === 0) throw new GncError('invalid-argument', 'Expected at least one VN schedule file');
+  }
   const settings: Record<string, SolverSettings> = {};
   for (const method of methods) settings[method] = resolveSettings(task, model, { ...stripUndefined(o.settings ?? {}), method });
   const referencePaths = typeof o.references === 'object' ? o.references : {};
@@ -123,7 +144,7 @@ export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: 
   const warm: RasterImage = { width: 16, height: 16, channels: 1, data: new Float32Array(256).fill(0.5) };
   restore({ task: 'denoise', image: warm, model, sigma: 0.1, settings: { steps: 1 } });
   const posterior = o.posteriorSamples !== undefined ? posteriorRows(model, o.posteriorSamples, levels) : undefined;
-  return { dataDir, images, seed, backend, model, methods, settings, references, referencePaths, tmp, progress: o.onProgress ?? (() => {}), signal: o.signal, started, posterior, crop: o.crop };
+  return { dataDir, images, seed, backend, model, methods, settings, references, referencePaths, tmp, progress: o.onProgress ?? (() => {}), signal: o.signal, started, posterior, crop: o.crop, vnSchedules };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -139,6 +160,7 @@ export function reportFor(ctx: BenchContext, task: BenchReport['task'], levels: 
   const scaled: BenchReport['settings'] = {};
   for (const [m, s] of Object.entries(ctx.settings)) scaled[m] = { ...s, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255 };
   if (ctx.posterior) scaled.posterior = { samples: ctx.posterior.samples, ...ctx.posterior.settings };
+  if (ctx.vnSchedules && scaled.vn) scaled.vn = { ...scaled.vn, schedules: ctx.vnSchedules.map((s) => path.basename(s.file)) };
   return {
     command: 'bench',
     task,
@@ -242,7 +264,7 @@ export async function runDenoiseBench(o: DenoiseBenchOptions = {}): Promise<Benc
         parts.push(describeFigure('input', input.levels[l]!.images.at(-1)));
         for (const row of ours) {
           const t0 = performance.now();
-          const result = restore({ task: 'denoise', image: noisy, model: ctx.model, sigma: sigma255 / 255, reference: cleanRaster, settings: ctx.settings[row.id]!, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+          const result = restore({ task: 'denoise', image: noisy, model: ctx.model, sigma: sigma255 / 255, reference: cleanRaster, settings: ctx.settings[row.id]!, ...givenSchedule(ctx, row.id, 'denoise', sigma255), ...(ctx.signal ? { signal: ctx.signal } : {}) });
           addFigure(row, l, { image: name, psnr: result.psnr!, seconds: (performance.now() - t0) / 1000 });
           parts.push(describeFigure(row.label, row.levels[l]!.images.at(-1)));
         }

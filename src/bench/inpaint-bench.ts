@@ -19,6 +19,7 @@ import {
   METHOD_LABELS,
   closeBench,
   describeFigure,
+  givenSchedule,
   openBench,
   readClean,
   referenceFigure,
@@ -65,7 +66,7 @@ export async function runInpaintBench(o: InpaintBenchOptions = {}): Promise<Benc
         parts.push(describeFigure('input', input.levels[l]!.images.at(-1)));
         for (const row of ours) {
           const t0 = performance.now();
-          const result = restore({ task: 'inpaint', image: masked, mask, model: ctx.model, reference: cleanRaster, settings: ctx.settings[row.id]!, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+          const result = restore({ task: 'inpaint', image: masked, mask, model: ctx.model, reference: cleanRaster, settings: ctx.settings[row.id]!, ...givenSchedule(ctx, row.id, 'inpaint', fraction), ...(ctx.signal ? { signal: ctx.signal } : {}) });
           addFigure(row, l, { image: name, psnr: result.psnr!, seconds: (performance.now() - t0) / 1000 });
           parts.push(describeFigure(row.label, row.levels[l]!.images.at(-1)));
         }

@@ -156,7 +156,7 @@ function describeSettings(settings: BenchReport['settings']): string {
     .map(([method, s]) => {
       const f = (v: unknown) => Number(Number(v).toFixed(2));
       // A VN run takes its steps and σ from the learned schedule picked per level, not from these settings.
-      if (method === 'vn') return 'vn: the shipped learned schedule nearest each level';
+      if (method === 'vn') return `vn: the ${Array.isArray(s.schedules) ? `given schedule (${s.schedules.join(', ')})` : 'shipped learned schedule'} nearest each level`;
       if (method === 'posterior') return `posterior: ${s.samples} annealed-Langevin chains, ${s.levels}×${s.stepsPerLevel} steps, σ ${f(s.sigmaMax)} → ${f(s.sigmaMin)}`;
       return `${method}: ${s.steps} steps, σ₀ ${f(s.sigma0)} → σ_min ${f(s.sigmaMin)}${method === 'gnc' ? ` (${s.schedule})` : ''}`;
     })

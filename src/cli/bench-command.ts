@@ -29,6 +29,7 @@ interface BenchCliOptions {
   references: boolean;
   posteriorSamples?: number;
   crop?: number;
+  vnSchedule?: string[];
   backend: BackendChoice;
   json?: boolean;
   library?: string;
@@ -77,6 +78,7 @@ export function addBenchCommand(program: Command): void {
         new Option('--posterior-samples <K>', 'also draw K annealed-Langevin posterior samples per image and level and score their mean and a single sample beside the solvers (slow: 200 prior evaluations per sample)')
           .argParser(parseInteger('--posterior-samples', 1, 256)),
       )
+      .addOption(new Option('--vn-schedule <files>', 'with --method vn: learned schedule files (.gncs, comma-separated) to use instead of the shipped ones, the nearest per level').argParser(parseList('--vn-schedule', (v: string) => v)))
       .addOption(new Option('--crop <N>', 'use each image\'s central N×N crop').argParser(parseInteger('--crop', 16, 65_536)))
       .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
       .option('--json', 'print one JSON object with per-image and mean figures on stdout');
@@ -125,6 +127,7 @@ async function runBench(task: 'denoise' | 'inpaint', o: BenchCliOptions): Promis
     backend: o.backend,
     ...(o.posteriorSamples !== undefined ? { posteriorSamples: o.posteriorSamples } : {}),
     ...(o.crop !== undefined ? { crop: o.crop } : {}),
+    ...(o.vnSchedule !== undefined ? { vnSchedules: o.vnSchedule } : {}),
   };
   // Runs on an engine worker thread (Ctrl-C cancels between images) and is recorded in the library.
   let lastLine = '';

@@ -21,6 +21,7 @@ export async function runBenchJob(request: BenchJobRequest, ctx: JobContext): Pr
     references: request.references ?? true,
     ...(request.posteriorSamples !== undefined ? { posteriorSamples: request.posteriorSamples } : {}),
     ...(request.crop !== undefined ? { crop: request.crop } : {}),
+    ...(request.vnSchedules !== undefined ? { vnSchedules: request.vnSchedules } : {}),
     backend: request.backend ?? 'auto',
     signal: ctx.signal,
     onProgress: (line: string, done: number, total: number) => {

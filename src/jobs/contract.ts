@@ -117,6 +117,8 @@ export interface BenchJobRequest {
   posteriorSamples?: number;
   /** Each image's central crop of this side instead of the whole image. */
   crop?: number;
+  /** Method vn: these schedule files instead of the shipped ones (the nearest per level). */
+  vnSchedules?: string[];
 }
 
 /** GNC flow, joint and VN on one image with traces and plots (compare/compare.ts). */

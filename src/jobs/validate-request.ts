@@ -70,6 +70,7 @@ const checks: Record<JobRequest['kind'], Check> = {
       backend: oneOf(...BACKEND_CHOICES),
       posteriorSamples: integer(1, 256),
       crop: integer(16, 65_536),
+      vnSchedules: list(text, 32),
     },
     ['task'],
   ),

@@ -131,6 +131,12 @@ export function pickSchedule(
       `No learned VN schedule for ${task} ships with the model ${model.name}; learn one with \`gnc learn-schedule --model ${model.name} --task ${task} …\` and pass it with --schedule, or use --method gnc`,
     );
   }
+  return nearestSchedule(candidates, task, level);
+}
+
+/** The candidate whose level is nearest (log σ for denoising, missing fraction for inpainting). */
+export function nearestSchedule<T extends { schedule: VnSchedule }>(candidates: T[], task: 'denoise' | 'inpaint', level: number): T {
+  if (candidates.length === 0) throw new GncError('invalid-argument', `Expected at least one ${task} schedule to choose from`);
   const distance = (l: number) => levelDistance(task, l, level);
   return candidates.reduce((best, c) => (distance(c.schedule.level) < distance(best.schedule.level) ? c : best));
 }

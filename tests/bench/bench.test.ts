@@ -14,7 +14,9 @@ import { formatBenchReport, formatTable, type BenchReport, type BenchRow } from 
 import { parseList, parseMissingFraction } from '../../src/cli/bench-command.js';
 import { main } from '../../src/cli/main.js';
 import { writeImage } from '../../src/image/io.js';
+import { resolveModel } from '../../src/prior/registry.js';
 import { GncError } from '../../src/util/errors.js';
+import { SCHEDULE_FORMAT, SCHEDULE_VERSION, saveSchedule, type VnSchedule } from '../../src/vn/schedule-file.js';
 import { syntheticImage, tempDir } from '../helpers/fixtures.js';
 
 const tmp = tempDir('gnc-bench-test-');
@@ -190,6 +192,33 @@ describe('gnc bench with posterior samples', () => {
     expect(centralCrop(image, 99).data).toEqual(image.data);
     await expect(runDenoiseBench({ data, posteriorSamples: 0, references: false })).rejects.toThrow(/posterior samples/);
     expect(await main(['node', 'gnc', 'bench', 'denoise', '--posterior-samples', '0', '--no-record'])).toBe(2);
+  });
+});
+
+describe('gnc bench --vn-schedule', () => {
+  it('runs the VN row with the given schedules, the nearest per level, and refuses ones for another model or task', async () => {
+    const model = await resolveModel('starter-dct-gsm');
+    const make = (level: number, sigmas: number[], stepScales: number[], task: 'denoise' | 'inpaint' = 'denoise'): VnSchedule => ({
+      format: SCHEDULE_FORMAT, version: SCHEDULE_VERSION, modelId: model.id, modelName: model.metadata.name, task, level, sigmas, stepScales,
+    });
+    // At σ 15 a schedule whose steps barely move (the input comes back); at σ 50 one that denoises.
+    const still = tmp.file('still-15.gncs');
+    const works = tmp.file('works-50.gncs');
+    await saveSchedule(still, make(15, [20, 10], [1e-4, 1e-4]));
+    await saveSchedule(works, make(50, [80, 40, 20], [1, 1, 1]));
+    const report = await runDenoiseBench({ data, limit: 1, sigmas: [14, 45], methods: ['vn'], model: 'starter-dct-gsm', vnSchedules: [works, still], references: false, backend: 'wasm' });
+    const at = (id: string, l: number) => row(report, id).levels[l]!.meanPsnr!;
+    expect(Math.abs(at('vn', 0) - at('input', 0))).toBeLessThan(0.05);
+    expect(at('vn', 1)).toBeGreaterThan(at('input', 1) + 3);
+    expect(report.settings.vn).toMatchObject({ schedules: ['works-50.gncs', 'still-15.gncs'] });
+    expect(formatBenchReport(report)).toContain('vn: the given schedule (works-50.gncs, still-15.gncs) nearest each level');
+
+    await expect(runDenoiseBench({ data, limit: 1, sigmas: [25], methods: ['vn'], model: 'grey-l1-dsm', vnSchedules: [works], references: false })).rejects.toThrow(/learned for the model starter-dct-gsm/);
+    const inpaint = tmp.file('inpaint-50.gncs');
+    await saveSchedule(inpaint, make(0.5, [40, 20], [1, 1], 'inpaint'));
+    await expect(runDenoiseBench({ data, limit: 1, sigmas: [25], methods: ['vn'], model: 'starter-dct-gsm', vnSchedules: [inpaint], references: false })).rejects.toThrow(/is for inpaint, not denoise/);
+    await expect(runDenoiseBench({ data, limit: 1, sigmas: [25], methods: ['gnc'], model: 'starter-dct-gsm', vnSchedules: [works], references: false })).rejects.toThrow(/do not include vn/);
+    expect(await main(['node', 'gnc', 'bench', 'inpaint', '--data', data, '--limit', '1', '--missing', '50%', '--method', 'vn', '--model', 'starter-dct-gsm', '--vn-schedule', inpaint, '--no-references', '--no-record', '--backend', 'wasm'])).toBe(0);
   });
 });
 
