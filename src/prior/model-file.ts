@@ -16,64 +16,22 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { GncError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { canonicalJson, modelIdentityOf } from './model-identity.js';
+import { modelIdentityOf } from './model-identity.js';
 import { checkArchitecture, parameterShapes, type FoEArchitecture, type FoEParameters } from './foe.js';
+import {
+  MODEL_FORMAT_VERSION,
+  MODEL_MAGIC,
+  MODEL_PREAMBLE_BYTES as PREAMBLE,
+  decodeModelBytes,
+  type LoadedModel,
+  type ModelHeader,
+  type ModelMetadata,
+  type TensorEntry,
+} from './model-decode.js';
 
-export const MODEL_MAGIC = 'GNCMODEL';
-export const MODEL_FORMAT_VERSION = 1;
+export { MODEL_FORMAT_VERSION, MODEL_MAGIC };
+export type { LoadedModel, ModelHeader, ModelMetadata, SolverDefaults } from './model-decode.js';
 export const MODEL_EXTENSION = '.gncm';
-const PREAMBLE = 16;
-/** A header larger than this is not a header: protects against absurd allocations. */
-const MAX_HEADER_BYTES = 16 * 1024 * 1024;
-
-/** Settings a model recommends for its solvers; the CLI uses them as defaults. */
-export interface SolverDefaults {
-  method?: 'gnc' | 'joint';
-  steps?: number;
-  /** σ values on the [0, 1] scale. */
-  sigma0?: number;
-  sigmaMin?: number;
-  schedule?: 'linear' | 'log';
-  stepScale?: number;
-  /** Joint optimisation: step in t, τ_t. */
-  tStep?: number;
-}
-
-export interface ModelMetadata {
-  name: string;
-  description?: string;
-  /** How the weights came to be: data, settings, iterations, validation figures. */
-  training?: Record<string, unknown>;
-  defaults?: { denoise?: SolverDefaults; inpaint?: SolverDefaults };
-  created?: string;
-  [key: string]: unknown;
-}
-
-interface TensorEntry {
-  name: string;
-  shape: number[];
-  /** Offset and length in float32 elements within the weight block. */
-  offset: number;
-  length: number;
-}
-
-export interface ModelHeader {
-  format: 'gnc-studio/model';
-  version: number;
-  id: string;
-  architecture: FoEArchitecture;
-  tensors: TensorEntry[];
-  weights: { bytes: number; sha256: string };
-  metadata: ModelMetadata;
-}
-
-export interface LoadedModel {
-  header: ModelHeader;
-  architecture: FoEArchitecture;
-  parameters: FoEParameters;
-  metadata: ModelMetadata;
-  id: string;
-}
 
 function tensorList(arch: FoEArchitecture, params: FoEParameters): Array<{ name: string; shape: number[]; data: Float32Array }> {
   const shapes = parameterShapes(arch);
@@ -129,66 +87,11 @@ export function encodeModel(arch: FoEArchitecture, params: FoEParameters, metada
 }
 
 export function decodeModel(bytes: Uint8Array, source = 'model'): LoadedModel {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const fail = (what: string) => new GncError('invalid-model', `${source}: ${what}`);
-  if (buf.length < PREAMBLE) throw fail(`truncated: ${buf.length} bytes is shorter than the ${PREAMBLE}-byte preamble`);
-  if (buf.toString('ascii', 0, 8) !== MODEL_MAGIC) {
-    throw fail(`not a GNC Studio model (expected the magic "${MODEL_MAGIC}" at the start)`);
-  }
-  const version = buf.readUInt32LE(8);
-  if (version !== MODEL_FORMAT_VERSION) {
-    throw fail(`unsupported format version ${version} (this build reads version ${MODEL_FORMAT_VERSION})`);
-  }
-  const headerBytes = buf.readUInt32LE(12);
-  if (headerBytes > MAX_HEADER_BYTES) throw fail(`header length ${headerBytes} is implausible (limit ${MAX_HEADER_BYTES})`);
-  if (PREAMBLE + headerBytes > buf.length) {
-    throw fail(`truncated: the header needs ${headerBytes} bytes but only ${buf.length - PREAMBLE} follow the preamble`);
-  }
-  let header: ModelHeader;
-  try {
-    header = JSON.parse(buf.toString('utf8', PREAMBLE, PREAMBLE + headerBytes)) as ModelHeader;
-  } catch (err) {
-    throw fail(`header is not valid JSON (${(err as Error).message})`);
-  }
-  if (header?.format !== 'gnc-studio/model') throw fail(`header format is ${JSON.stringify(header?.format)}, expected "gnc-studio/model"`);
-  checkArchitecture(header.architecture, `${source}: architecture`);
-  const shapes = parameterShapes(header.architecture);
-  const expected = [
-    ...shapes.kernels.map((shape, l) => ({ name: `layers.${l}.kernel`, shape })),
-    ...shapes.splines.map((shape, l) => ({ name: `layers.${l}.spline`, shape })),
-  ];
-  if (!Array.isArray(header.tensors) || header.tensors.length !== expected.length) {
-    throw fail(`expected ${expected.length} tensors for a ${header.architecture.layers.length}-layer prior but the header lists ${header.tensors?.length}`);
-  }
-  const weights = buf.subarray(PREAMBLE + headerBytes);
-  if (weights.length !== header.weights?.bytes) {
-    throw fail(`truncated or padded: expected ${header.weights?.bytes} bytes of weights but found ${weights.length}`);
-  }
-  const sha = createHash('sha256').update(weights).digest('hex');
-  if (sha !== header.weights.sha256) throw fail('weights checksum mismatch: the file is corrupt');
-  const read = (i: number): Float32Array => {
-    const entry = header.tensors[i]!;
-    const want = expected[i]!;
-    if (entry.name !== want.name || canonicalJson(entry.shape) !== canonicalJson(want.shape)) {
-      throw fail(`tensor ${i} is ${entry.name} ${JSON.stringify(entry.shape)} but the architecture needs ${want.name} ${JSON.stringify(want.shape)}`);
-    }
-    const length = want.shape.reduce((a, b) => a * b, 1);
-    if (entry.length !== length || entry.offset < 0 || (entry.offset + length) * 4 > weights.length) {
-      throw fail(`tensor ${entry.name} lies outside the weight block`);
-    }
-    const out = new Float32Array(length);
-    for (let k = 0; k < length; k++) out[k] = weights.readFloatLE((entry.offset + k) * 4);
-    if (!out.every(Number.isFinite)) throw fail(`tensor ${entry.name} holds non-finite values`);
-    return out;
-  };
-  const L = header.architecture.layers.length;
-  const parameters: FoEParameters = {
-    kernels: Array.from({ length: L }, (_, l) => read(l)),
-    splines: Array.from({ length: L }, (_, l) => read(L + l)),
-  };
-  const id = modelIdentity(header.architecture, weights);
-  if (id !== header.id) throw fail(`identity mismatch: header says ${header.id} but the content hashes to ${id}`);
-  return { header, architecture: header.architecture, parameters, metadata: header.metadata ?? { name: 'unnamed' }, id };
+  return decodeModelBytes(bytes, source, (parts) => {
+    const hash = createHash('sha256');
+    for (const part of parts) hash.update(part);
+    return hash.digest('hex');
+  });
 }
 
 export async function saveModel(file: string, arch: FoEArchitecture, params: FoEParameters, metadata: ModelMetadata): Promise<string> {

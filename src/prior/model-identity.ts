@@ -4,19 +4,11 @@
  * (design.md). Kept free of tfjs so the library can compute it cheaply.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../util/canonical-json.js';
 
-/** Canonical JSON: keys sorted and undefined dropped, so the identity does not depend on key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+export { canonicalJson };
 
 export function modelIdentityOf(architecture: unknown, weights: Uint8Array): string {
+  // The same bytes as model-decode.ts identityParts: canonical JSON, a NUL, the weights.
   return createHash('sha256').update(canonicalJson(architecture)).update('\0').update(weights).digest('hex');
 }
