@@ -23,6 +23,26 @@ describe('project hygiene', () => {
     }
   });
 
+  it('the layer check follows renderer imports into src/ (the WebGPU worker bundles engine code)', () => {
+    const dir = path.resolve('src/__leak_probe_renderer__');
+    const probe = path.resolve('renderer/src/__leak_probe__.ts');
+    mkdirSync(dir, { recursive: true });
+    try {
+      writeFileSync(path.join(dir, 'inner.ts'), "import type { Stats } from 'node:fs';\nimport { readFileSync } from 'node:fs';\nexport const read = (f: string): Stats | string => readFileSync(f, 'utf8');\n");
+      writeFileSync(path.join(dir, 'outer.ts'), "export { read } from './inner.js';\n");
+      writeFileSync(path.join(dir, 'types-only.ts'), "import type { Stats } from 'node:fs';\nexport type S = Stats;\n");
+      writeFileSync(probe, "import type { S } from '../../src/__leak_probe_renderer__/types-only.js';\nimport { read } from '../../src/__leak_probe_renderer__/outer.js';\nexport const x: S | string = read('x') as string;\n");
+      const problems: string[] = checkLayers();
+      const leak = problems.filter((p) => p.includes('__leak_probe__'));
+      expect(leak).toEqual([
+        'renderer/src/__leak_probe__.ts → src/__leak_probe_renderer__/outer.ts → src/__leak_probe_renderer__/inner.ts: renderer/ must not reach the Node module node:fs through src/',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(probe, { force: true });
+    }
+  });
+
   it('type-checks: engine, CLI, tests and Electron main/preload against electron.d.ts; renderer against the DOM', () => {
     const tsc = path.resolve('node_modules/typescript/bin/tsc');
     const run = (project: string) => execFileSync(process.execPath, [tsc, '-p', project], { encoding: 'utf8', stdio: 'pipe' });
