@@ -61,6 +61,7 @@ const api: GncPreloadApi = {
   welcome: invoke('welcome'),
   setWelcome: invoke('setWelcome'),
   openSample: invoke('openSample'),
+  prepareGpuSolve: invoke('prepareGpuSolve'),
   showOpenDialog: invoke('showOpenDialog'),
   showSaveDialog: invoke('showSaveDialog'),
   onEvent: (listener) => listen<EngineEvent>('gnc:event', listener),

@@ -139,6 +139,15 @@ const submit: Check = (v, where) => {
   submitChecks[kind]!(v, where);
 };
 
+const modelIdentity: Check = (v, where) => {
+  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) fail(where, 'a model identity (64 hex characters)', v);
+};
+const gpuPlanRequest: Check = (v, where) => {
+  object({ request: submitChecks.denoise!, loadedModelId: modelIdentity }, ['request'])(v, where);
+  const r = (v as { request: { crop?: unknown } }).request;
+  if (r.crop === undefined) fail(`${where}.request.crop`, 'the preview crop (the WebGPU path runs previews)', undefined);
+};
+
 const FORMATS = ['png', 'jpeg', 'tiff', 'webp'];
 const exportRequest = object(
   { jobId: id, path, format: oneOf(...FORMATS), bitDepth: oneOf(8, 16), keepMetadata: flag, overwrite: flag },
@@ -196,6 +205,7 @@ export const CALL_ARGUMENTS: { readonly [K in EngineCallName]: readonly Check[] 
   welcome: [],
   setWelcome: [object({ dismissed: flag }, ['dismissed'])],
   openSample: [],
+  prepareGpuSolve: [gpuPlanRequest],
 };
 
 export const CALL_NAMES = Object.keys(CALL_ARGUMENTS) as EngineCallName[];

@@ -28,6 +28,7 @@ import { projectRoot, samplePhoto, userDataDir } from '../util/paths.js';
 import { getSetting, setSetting } from '../library/settings.js';
 import { validateCall, MAX_CROP_PIXELS, MAX_UPLOAD_BYTES } from './api-validate.js';
 import { AppJobs } from './app-jobs.js';
+import { gpuSolvePlan } from './gpu-plan.js';
 import { renderDisplay } from './display.js';
 import type * as Api from './engine-api.js';
 import { EventHub } from './event-hub.js';
@@ -303,6 +304,11 @@ export class AppEngine implements Api.EngineCalls {
   async estimateNoise(imageId: string): Promise<Api.NoiseEstimate> {
     const image = await readImage(this.images.get(imageId).file, { maxPixels: this.images.maxPixels });
     return { sigma: estimateNoiseSigma(image) };
+  }
+
+  /** A denoise preview for the page's WebGPU path (gpu-plan.ts). */
+  async prepareGpuSolve(request: Api.GpuPlanRequest): Promise<Api.GpuSolvePlan> {
+    return gpuSolvePlan({ images: this.images, library: this.library }, request);
   }
 
   // ─── jobs

@@ -9,7 +9,7 @@
  * and decoding a large photo is the slow part.
  */
 import { decodeImage, readMask, writeImage } from '../image/io.js';
-import type { DecodedImage } from '../image/types.js';
+import type { DecodedImage, RasterImage } from '../image/types.js';
 import { promises as fs } from 'node:fs';
 import { GncError } from '../util/errors.js';
 import type { CropRect } from './engine-api.js';
@@ -66,6 +66,17 @@ export async function writeImageCrop(file: string, crop: CropRect, target: strin
     ...(image.alpha ? { alpha: cropPlane(image.alpha, image.width, 1, c) } : {}),
     ...(image.icc ? { icc: image.icc } : {}),
   });
+}
+
+/**
+ * The crop's colour pixels as writeImageCrop writes them (and a preview job
+ * then reads them back: the file round trip is lossless), without the file:
+ * for a preview solved in the page (app/gpu-plan.ts).
+ */
+export async function readImageCrop(file: string, crop: CropRect): Promise<{ crop: CropRect; image: RasterImage }> {
+  const image = await decodeCached(file);
+  const c = clampCrop(crop, image.width, image.height);
+  return { crop: c, image: { width: c.width, height: c.height, channels: image.channels, data: cropPlane(image.data, image.width, image.channels, c) } };
 }
 
 /** Writes the crop of a mask as an 8-bit grey PNG (255 = fill in). */

@@ -89,6 +89,7 @@
  *   GET    /api/welcome                       → WelcomeInfo
  *   POST   /api/welcome           WelcomeChange → WelcomeInfo
  *   POST   /api/images/sample                 → ImageInfo (the shipped sample photo, opened like any other)
+ *   POST   /api/gpu/plan          GpuPlanRequest → GpuSolvePlan (a denoise preview to solve in the page on WebGPU)
  *
  * ─── Electron IPC ─────────────────────────────────────────────────────────
  *
@@ -677,6 +678,49 @@ export interface SavedFile {
   bitDepth?: number;
 }
 
+// ─── WebGPU previews ──────────────────────────────────────────────────────
+
+/**
+ * The renderer's optional GPU path (renderer/src/lib/gpu): where the page's
+ * WebGPU gives an adapter, a live denoise preview can be solved in a worker
+ * of the page on the GPU instead of by an engine job. The engine resolves
+ * everything exactly as for a crop preview job (model, noise level, synthetic
+ * noise and its seed, settings, learned schedule, the solver layout) and
+ * hands over the numbers; the page runs the proximal steps with the engine's
+ * own tensor code (src/tensor) and shows the result. Nothing is recorded.
+ */
+export interface GpuPlanRequest {
+  /** A denoise preview as submitJob takes it: crop required, record not true, method gnc or vn (joint stays in the engine). */
+  request: DenoiseSubmit;
+  /** The model identity the page's worker already holds: its file is then not sent again. */
+  loadedModelId?: string;
+}
+
+export interface GpuSolvePlan {
+  model: { id: string; name: string };
+  /** The model's .gncm file, base64; left out when the request's loadedModelId is this model. */
+  modelFile?: string;
+  method: 'gnc' | 'vn';
+  /** The crop as clamped to the image. */
+  crop: CropRect;
+  /** The crop's size and colour channels: with the model's input channels they give the solver layout (src/restore/layout.ts). */
+  image: { width: number; height: number; channels: 1 | 3 };
+  /** The solver layout: n samples (1, or 3 opponent planes of a colour crop for a grey prior) of h × w × c. */
+  shape: { n: number; h: number; w: number; c: number };
+  /** The observed (noisy) crop in the solver layout: float32 little-endian, base64. */
+  z: string;
+  /** The data term's noise level on the [0, 1] scale: σ / 255 / √dataWeight. */
+  s: number;
+  /** Per step: smoothing σᵢ on the [0, 1] scale and step scale λᵢ. */
+  sigmas: number[];
+  stepScales: number[];
+  /** The noise level σ (0–255) and the settings as a job reports them (σ on 0–255). */
+  sigma: number;
+  settings: Required<SolverSettings>;
+  /** The clean crop in the solver layout (addNoise or cleanImageId), base64, for PSNR in the page. */
+  reference?: string;
+}
+
 // ─── Events ───────────────────────────────────────────────────────────────
 
 interface EventBase {
@@ -760,6 +804,9 @@ export interface EngineCalls {
   setWelcome(change: WelcomeChange): Promise<WelcomeInfo>;
   /** Opens the project's own sample photo (resources/samples/sample.png) in this session. */
   openSample(): Promise<ImageInfo>;
+
+  /** What a denoise preview needs to be solved in the page on WebGPU (see GpuPlanRequest). */
+  prepareGpuSolve(request: GpuPlanRequest): Promise<GpuSolvePlan>;
 }
 
 // ─── First run ────────────────────────────────────────────────────────────

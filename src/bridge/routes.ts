@@ -102,6 +102,7 @@ export const ROUTES: Route[] = [
   { method: 'GET', pattern: p('/api/welcome'), call: 'welcome', args: none },
   { method: 'POST', pattern: p('/api/welcome'), call: 'setWelcome', args: json },
   { method: 'POST', pattern: p('/api/images/sample'), call: 'openSample', args: none },
+  { method: 'POST', pattern: p('/api/gpu/plan'), call: 'prepareGpuSolve', args: json },
 ];
 
 export type RouteMatch = { route: Route; params: string[] } | { allowed: Method[] } | null;

@@ -7,6 +7,8 @@ import type {
   EngineApi,
   EngineEvent,
   EngineEventListener,
+  GpuPlanRequest,
+  GpuSolvePlan,
   ImageInfo,
   JobInfo,
   LabConvexRequest,
@@ -221,4 +223,8 @@ export class FakeApi implements EngineApi {
   welcome = () => this.#call('welcome', [], () => ({ show: false, shippedModels: 3, sampleAvailable: true }));
   setWelcome = (change: { dismissed: boolean }) => this.#call('setWelcome', [change], () => ({ show: !change.dismissed, shippedModels: 3, sampleAvailable: true }));
   openSample = () => this.#call('openSample', [], () => imageInfo(384, 256, { imageId: 'sample1', name: 'sample.png', previewUrl: '/api/images/sample1/preview', displayUrl: '/api/images/sample1/display' }));
+  prepareGpuSolve = (r: GpuPlanRequest) =>
+    this.#call('prepareGpuSolve', [r], (): GpuSolvePlan => {
+      throw new EngineError('not-allowed', 'the fake engine plans no WebGPU previews unless a test sets handlers.prepareGpuSolve');
+    });
 }

@@ -154,6 +154,7 @@ export class HttpEngineApi implements EngineApi {
   welcome: EngineCalls['welcome'] = () => this.#get('/api/welcome');
   setWelcome: EngineCalls['setWelcome'] = (change) => this.#post('/api/welcome', change);
   openSample: EngineCalls['openSample'] = () => this.#post('/api/images/sample');
+  prepareGpuSolve: EngineCalls['prepareGpuSolve'] = (request) => this.#post('/api/gpu/plan', request);
 
   // ---- events ------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ const CALL_SET: Record<EngineCallName, true> = {
   welcome: true,
   setWelcome: true,
   openSample: true,
+  prepareGpuSolve: true,
 };
 const CALLS = Object.keys(CALL_SET) as EngineCallName[];
 
