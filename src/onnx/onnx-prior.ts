@@ -56,7 +56,7 @@ export class OnnxPrior implements PriorField {
   #disposed = false;
   readonly #maxPad: number;
   #tfjs: FoEPrior | undefined;
-  #tables: { key: string; tables: Float32Array[] } | undefined;
+  #tables: { key: string; tables: Float32Array[][] } | undefined;
 
   constructor(arch: FoEArchitecture, params: FoEParameters, options: OnnxPriorOptions = {}) {
     const installed = ortInstalled();
@@ -101,9 +101,10 @@ export class OnnxPrior implements PriorField {
     return `${this.#id}:${kind}`;
   }
 
-  #tablesFor(t: ArrayLike<number>): Float32Array[] {
+  /** Per sample, per layer: the spline tables at that sample's t (each its own buffer, as posted to the worker). */
+  #tablesFor(t: ArrayLike<number>): Float32Array[][] {
     const key = Array.from(t).join(',');
-    if (this.#tables?.key !== key) this.#tables = { key, tables: splineTables(this.arch, this.params, t) };
+    if (this.#tables?.key !== key) this.#tables = { key, tables: Array.from(t, (tb) => splineTables(this.arch, this.params, [tb])) };
     return this.#tables.tables;
   }
 
@@ -127,47 +128,56 @@ export class OnnxPrior implements PriorField {
     const tables = this.#tablesFor(t);
     const { n, h, w, c } = shape;
     const out: EvaluateResult = {};
-    if (want.gradX) out.gradX = new Float32Array(x.length);
     if (want.energy) out.energy = new Float64Array(n);
     if (want.gradT) out.gradT = new Float64Array(n);
     const region = want.region ?? { top: 0, left: 0, height: h, width: w };
     const tiles = tileGrid(h, w, this.tile);
+    // A single-sample image within one tile runs as is, its gradient returned as computed.
+    const whole = tiles.length === 1 && n === 1;
+    if (want.gradX && !whole) out.gradX = new Float32Array(x.length);
     this.lastRunMs = 0;
+    // One sample of one tile per run: the graph's feature maps (F floats per
+    // pixel, many of them live at once) scale with the batch, so a colour
+    // photo's three planes batched would triple onnxruntime's memory.
     tiles.forEach((inner, index) => {
-      throwIfAborted(this.#options.signal, 'prior evaluation');
       const top = Math.max(0, inner.top - this.halo);
       const left = Math.max(0, inner.left - this.halo);
-      const sub: Shape4 = { n, h: Math.min(h, inner.top + inner.height + this.halo) - top, w: Math.min(w, inner.left + inner.width + this.halo) - left, c };
-      const patch = tiles.length === 1 ? x : extract(x, shape, top, left, sub);
+      const sub: Shape4 = { n: 1, h: Math.min(h, inner.top + inner.height + this.halo) - top, w: Math.min(w, inner.left + inner.width + this.halo) - left, c };
       const local: Region = { top: inner.top - top, left: inner.left - left, height: inner.height, width: inner.width };
       // Count each position's energy once: in its tile's interior, and only inside the requested region.
       const sumRegion = intersect(local, { top: region.top - top, left: region.left - left, height: region.height, width: region.width });
       const graphFits = sub.h > 2 * this.#maxPad && sub.w > 2 * this.#maxPad;
-      const part = graphFits
-        ? this.#run(kind, patch, sub, tables, sumRegion)
-        : this.#tfjsPrior().evaluate(patch, sub, t, {
-            gradX: !!want.gradX,
-            energy: !!want.energy && !!sumRegion,
-            gradT: !!want.gradT && !!sumRegion,
-            region: sumRegion ?? local,
-          });
-      if (part.gradX) {
-        for (let b = 0; b < n; b++) {
-          for (let y = 0; y < inner.height; y++) {
-            const from = ((b * sub.h + local.top + y) * sub.w + local.left) * c;
-            out.gradX!.set(part.gradX.subarray(from, from + inner.width * c), ((b * h + inner.top + y) * w + inner.left) * c);
+      const patch = whole ? x : new Float32Array(sub.h * sub.w * c);
+      for (let b = 0; b < n; b++) {
+        throwIfAborted(this.#options.signal, 'prior evaluation');
+        if (!whole) extract(x, shape, b, top, left, sub, patch);
+        const part = graphFits
+          ? this.#run(kind, patch, sub, tables[b]!, sumRegion)
+          : this.#tfjsPrior().evaluate(patch, sub, [t[b]!], {
+              gradX: !!want.gradX,
+              energy: !!want.energy && !!sumRegion,
+              gradT: !!want.gradT && !!sumRegion,
+              region: sumRegion ?? local,
+            });
+        if (part.gradX) {
+          if (whole) out.gradX = part.gradX;
+          else {
+            for (let y = 0; y < inner.height; y++) {
+              const from = ((local.top + y) * sub.w + local.left) * c;
+              out.gradX!.set(part.gradX.subarray(from, from + inner.width * c), ((b * h + inner.top + y) * w + inner.left) * c);
+            }
           }
         }
+        if (part.energy) out.energy![b]! += part.energy[0]!;
+        if (part.gradT) out.gradT![b]! += part.gradT[0]!;
       }
-      if (part.energy) for (let b = 0; b < n; b++) out.energy![b]! += part.energy[b]!;
-      if (part.gradT) for (let b = 0; b < n; b++) out.gradT![b]! += part.gradT[b]!;
       this.#options.onTile?.(index + 1, tiles.length);
     });
     return out;
   }
 
   #run(kind: SessionKind, x: Float32Array, s: Shape4, tables: Float32Array[], region: Region | undefined): EvaluateResult {
-    const feeds: FeedTensor[] = [{ name: INPUT_X, dims: [s.n, s.c, s.h, s.w], data: s.c === 1 ? x : nhwcToNchw(x, s) }];
+    const feeds: FeedTensor[] = [{ name: INPUT_X, dims: [s.n, s.c, s.h, s.w], data: s.c === 1 ? ownBuffer(x) : nhwcToNchw(x, s) }];
     this.arch.layers.forEach((layer, l) =>
       feeds.push({ name: splineInput(l), dims: [s.n, layer.features, TABLE_ROWS, layer.spline.nz], data: tables[l]! }),
     );
@@ -220,16 +230,22 @@ function intersect(a: Region, b: Region): Region | undefined {
   return bottom > top && right > left ? { top, left, height: bottom - top, width: right - left } : undefined;
 }
 
-function extract(x: Float32Array, shape: Shape4, top: number, left: number, sub: Shape4): Float32Array {
+/**
+ * x in a buffer of its own: posting a view clones its whole buffer (a
+ * one-plane view of a colour photo would send all three planes), and a
+ * shared buffer would not be copied at all.
+ */
+function ownBuffer(x: Float32Array): Float32Array {
+  return x.buffer instanceof ArrayBuffer && x.byteOffset === 0 && x.byteLength === x.buffer.byteLength ? x : x.slice();
+}
+
+/** Sample b's window of x at (top, left) of size sub, into patch. */
+function extract(x: Float32Array, shape: Shape4, b: number, top: number, left: number, sub: Shape4, patch: Float32Array): void {
   const { h, w, c } = shape;
-  const patch = new Float32Array(sub.n * sub.h * sub.w * c);
-  for (let b = 0; b < sub.n; b++) {
-    for (let y = 0; y < sub.h; y++) {
-      const from = ((b * h + top + y) * w + left) * c;
-      patch.set(x.subarray(from, from + sub.w * c), (b * sub.h + y) * sub.w * c);
-    }
+  for (let y = 0; y < sub.h; y++) {
+    const from = ((b * h + top + y) * w + left) * c;
+    patch.set(x.subarray(from, from + sub.w * c), y * sub.w * c);
   }
-  return patch;
 }
 
 function nhwcToNchw(x: Float32Array, s: Shape4): Float32Array {

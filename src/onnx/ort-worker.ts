@@ -28,6 +28,12 @@ async function handle(request: ToOrtWorker): Promise<FromOrtWorker> {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // The memory pattern pre-plans one block per input shape for every
+      // intermediate of the run; without it the arena reuses freed tensors as
+      // it goes. Measured on a 1 MP colour image, 384² tiles: RSS 780 → 550 MB
+      // at the same speed. The arena itself stays: without it every feature
+      // map is a fresh mmap and the run was 10–15× slower (page faults).
+      enableMemPattern: false,
     });
     await sessions.get(request.key)?.release();
     sessions.set(request.key, session);

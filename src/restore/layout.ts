@@ -4,9 +4,15 @@
  * photos plane by plane in the orthonormal opponent space, where Gaussian
  * noise stays i.i.d. with the same σ and PSNR is unchanged.
  */
-import type { RasterImage } from '../image/types.js';
 import type { Shape4 } from '../prior/conv.js';
 import { GncError } from '../util/errors.js';
+
+/**
+ * What the layout needs of an image (RasterImage fits it). Spelled out rather
+ * than picked from image/types.ts so the page can use this file too: the
+ * WebGPU preview maps its result back with fromSolver.
+ */
+type RasterImage = { width: number; height: number; channels: number; data: Float32Array };
 
 // The orthonormal opponent transform of image/colour.ts (rgbToOpponent).
 const S3 = Math.sqrt(3);

@@ -190,6 +190,9 @@ export function restore(request: RestoreRequest): RestoreResult {
       prior: tiled,
       data,
       shape: layout.shape,
+      // Plane by plane (one plane's gradient held at a time), except on a
+      // tile pool, whose threads share out the tiles of all planes at once.
+      samplewise: !request.pool,
       ...(request.reference ? { reference: toSolver(request.reference.data, image, layout) } : {}),
     };
     const callbacks = { signal: request.signal, onStep: request.onStep, traceEnergy: request.traceEnergy };

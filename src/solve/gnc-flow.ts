@@ -7,7 +7,7 @@
  * is 1 in the paper.
  */
 import { sigmaSchedule, type ScheduleShape } from './schedule.js';
-import { makeTrace, type MethodName, type SolveCallbacks, type SolveProblem, type SolveResult, type StepTrace } from './solver.js';
+import { makeTrace, proximalGradientStep, type MethodName, type SolveCallbacks, type SolveProblem, type SolveResult, type StepTrace } from './solver.js';
 import { checkNumber, throwIfAborted } from '../util/errors.js';
 
 export interface GncFlowOptions extends SolveCallbacks {
@@ -47,12 +47,7 @@ export function proximalSteps(
     throwIfAborted(options.signal, method === 'vn' ? 'VN solver' : 'GNC flow');
     const sigma = sigmas[i]!;
     const tau = stepScales[i]! * sigma * sigma;
-    const t = new Array<number>(n).fill(Math.log(sigma));
-    const g = problem.prior.evaluate(x, problem.shape, t, { gradX: true }).gradX!;
-    for (let k = 0; k < g.length; k++) g[k] = x[k]! - tau * g[k]!;
-    // prox in place: one full-size array less per step on a large photo, and
-    // x stays in the prior's buffer (shared memory for a tile pool).
-    x = problem.data.prox(g, tau, g);
+    x = proximalGradientStep(problem, x, new Array<number>(n).fill(Math.log(sigma)), new Array<number>(n).fill(tau));
     const step = makeTrace(problem, options, i + 1, sigma, x, started);
     trace.push(step);
     options.onStep?.(step, sigmas.length);

@@ -9,7 +9,7 @@
  * N is the number of values per sample (the summands of R). Each sample of a
  * batch (e.g. each colour plane) carries its own t.
  */
-import { geometricMean, makeTrace, type SolveCallbacks, type SolveProblem, type SolveResult, type StepTrace } from './solver.js';
+import { geometricMean, makeTrace, proximalGradientStep, type SolveCallbacks, type SolveProblem, type SolveResult, type StepTrace } from './solver.js';
 import { checkInteger, checkNumber, throwIfAborted } from '../util/errors.js';
 
 export interface JointOptions extends SolveCallbacks {
@@ -40,17 +40,8 @@ export function solveJoint(problem: SolveProblem, options: JointOptions): SolveR
   options.onStep?.(trace[0]!, steps);
   for (let i = 0; i < steps; i++) {
     throwIfAborted(options.signal, 'joint optimisation');
-    const g = problem.prior.evaluate(x, problem.shape, t, { gradX: true }).gradX!;
     // One step size per sample: σ_i² differs between samples.
-    // In place in g (both maps are elementwise): no full-size copies per step,
-    // and x stays in the prior's (possibly shared) buffer.
-    const taus = t.map((tb) => tau * Math.exp(2 * tb));
-    for (let b = 0; b < n; b++) {
-      const step = taus[b]!;
-      for (let k = b * perSample; k < (b + 1) * perSample; k++) g[k] = x[k]! - step * g[k]!;
-    }
-    for (let b = 0; b < n; b++) problem.data.prox(g, taus[b]!, g, b * perSample, (b + 1) * perSample);
-    x = g;
+    x = proximalGradientStep(problem, x, t, t.map((tb) => tau * Math.exp(2 * tb)));
     const sigmaUsed = sigmaNow();
     const dT = problem.prior.evaluate(x, problem.shape, t, { gradT: true }).gradT!;
     for (let b = 0; b < n; b++) t[b] = Math.min(tMax, Math.max(tMin, t[b]! - (tauT / perSample) * dT[b]!));

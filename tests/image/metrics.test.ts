@@ -112,14 +112,6 @@ describe('ssim', () => {
     expect(ssim(a, b, 29, 21, 3)).toBeCloseTo(ssimDirect(a, b, 29, 21, 3), 10);
   });
 
-  it('is fast on 512×512', () => {
-    const a = texture(512, 512, 1);
-    const b = addGaussianNoise(a, 0.1, 5);
-    const started = performance.now();
-    ssim(a, b, 512, 512, 1);
-    expect(performance.now() - started).toBeLessThan(1000);
-  });
-
   it('rejects images smaller than the window and inconsistent sizes', () => {
     expect(() => ssim(new Float32Array(100), new Float32Array(100), 10, 10, 1)).toThrow(/at least 11.*width but received 10/);
     expect(() => ssim(new Float32Array(144), new Float32Array(144), 12, 12, 3)).toThrow(/12×12×3 = 432 for a\.length but received 144/);

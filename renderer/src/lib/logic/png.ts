@@ -1,6 +1,7 @@
 /**
- * A minimal PNG encoder for masks (8-bit greyscale), so the mask painted in
- * the page can be sent to the engine or saved without a canvas. Compresses
+ * A minimal PNG encoder for masks (8-bit greyscale) and for pictures made in
+ * the page (8-bit grey or RGB: the WebGPU preview), so they can be sent to the
+ * engine, saved or shown without a canvas. Compresses
  * with the platform's CompressionStream('deflate') when there is one, else
  * writes stored (uncompressed) deflate blocks.
  */
@@ -86,19 +87,27 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /** PNG bytes of an 8-bit greyscale image (row-major, one byte per pixel). */
-export async function encodeGreyPng(grey: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  if (grey.length !== width * height) throw new RangeError(`encodeGreyPng: expected ${width * height} bytes for ${width}×${height} but received ${grey.length}`);
-  const raw = new Uint8Array((width + 1) * height);
+export function encodeGreyPng(grey: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  return encodePng8(grey, width, height, 1);
+}
+
+/** PNG bytes of an 8-bit image, grey (1) or RGB (3) interleaved, row-major. */
+export async function encodePng8(pixels: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<Uint8Array> {
+  const row = width * channels;
+  if (pixels.length !== row * height) {
+    throw new RangeError(`encode${channels === 1 ? 'Grey' : 'Rgb'}Png: expected ${row * height} bytes for ${width}×${height}×${channels} but received ${pixels.length}`);
+  }
+  const raw = new Uint8Array((row + 1) * height);
   for (let y = 0; y < height; y++) {
-    raw[y * (width + 1)] = 0; // filter: none
-    raw.set(grey.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+    raw[y * (row + 1)] = 0; // filter: none
+    raw.set(pixels.subarray(y * row, (y + 1) * row), y * (row + 1) + 1);
   }
   const ihdr = new Uint8Array(13);
   const v = new DataView(ihdr.buffer);
   v.setUint32(0, width);
   v.setUint32(4, height);
   ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
+  ihdr[9] = channels === 1 ? 0 : 2; // greyscale or truecolour
   const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', await zlib(raw)), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
