@@ -31,6 +31,8 @@ export default defineConfig({
   root,
   base: './',
   plugins: [svelte({ emitCss: true, compilerOptions: { css: 'external' } }), devCsp()],
+  // The WebGPU worker (src/lib/gpu/worker.ts: tfjs-core + the WebGPU backend) is a module worker, a file of its own.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -6,6 +6,18 @@ import { FALLBACK_SCHEDULE, type ScheduleValues } from '../logic/params.js';
 import { scheduleFromModel } from '../logic/requests.js';
 import type { View } from '../logic/viewport.js';
 
+/** Where live denoise previews are solved: by an engine job, or on this page's GPU (WebGPU). */
+export type PreviewBackend = 'engine' | 'webgpu';
+
+/** A preview solved on the page's GPU, as shown: its picture (an object URL) and figures. */
+export interface GpuPreviewShown {
+  url: string;
+  crop: CropRect;
+  seconds: number;
+  steps: number;
+  psnr?: number;
+}
+
 export class RestoreState {
   denoiseModel = $state<string | undefined>(undefined);
   sigma = $state(25);
@@ -28,6 +40,12 @@ export class RestoreState {
   preview = $state.raw<TrackedJob | null>(null);
   previewCrop = $state.raw<CropRect | null>(null);
   previewBusy = $state(false);
+  /** Where previews run; 'webgpu' only when the page has a WebGPU adapter (Studio.webgpu). */
+  previewBackend = $state<PreviewBackend>('engine');
+  /** The latest preview solved on the GPU (shown instead of `preview` while set). */
+  gpuPreview = $state.raw<GpuPreviewShown | null>(null);
+  /** Revokes object URLs: the page's own (URL.revokeObjectURL) unless a test gives another. */
+  revokeUrl: (url: string) => void = (url) => URL.revokeObjectURL(url);
   /** The full run in progress or last finished. */
   job = $state.raw<TrackedJob | null>(null);
   /** What the viewer shows. */
@@ -49,8 +67,22 @@ export class RestoreState {
     }
   }
 
+  /** Shows a GPU preview (taking over its URL) in place of any earlier preview. */
+  showGpuPreview(shown: GpuPreviewShown): void {
+    this.clearGpuPreview();
+    this.gpuPreview = shown;
+    this.preview = null;
+    this.previewCrop = null;
+  }
+
+  clearGpuPreview(): void {
+    if (this.gpuPreview) this.revokeUrl(this.gpuPreview.url);
+    this.gpuPreview = null;
+  }
+
   /** Forget results of the previous photo. */
   resetForImage(width: number, height: number): void {
+    this.clearGpuPreview();
     this.preview = null;
     this.previewCrop = null;
     this.job = null;

@@ -10,6 +10,19 @@ import { isRestore, JobTracker, type TrackedJob } from './jobs.svelte.js';
 import { methodLabel } from '../logic/format.js';
 import { denoiseRequest } from '../logic/requests.js';
 import { RestoreState } from './restore.svelte.js';
+import { GpuClient, probeWebGpu, type GpuLike, type WebGpuProbe } from '../gpu/client.js';
+import { GpuPreviewer } from '../gpu/preview.js';
+
+/** How the studio finds and starts the page's WebGPU path (tests pass fakes). */
+export interface GpuAccess {
+  probe(): Promise<WebGpuProbe>;
+  spawn(): GpuClient;
+}
+
+const pageGpu: GpuAccess = {
+  probe: () => probeWebGpu((globalThis.navigator as unknown as { gpu?: GpuLike } | undefined)?.gpu),
+  spawn: () => GpuClient.spawn(),
+};
 
 export type ViewName = 'restore' | 'compare' | 'library' | 'training' | 'lab';
 export type ToolName = 'denoise' | 'inpaint';
@@ -104,12 +117,40 @@ export class Studio {
   /** Increases when the library changed (views re-list). */
   libraryVersion = $state(0);
   connected = $state(false);
+  /** Whether this page has WebGPU (null until probed at start). */
+  webgpu = $state.raw<WebGpuProbe | null>(null);
+  /** Denoise previews on the page's GPU; set once the probe finds an adapter. */
+  gpu = $state.raw<GpuPreviewer | null>(null);
+  readonly #gpuAccess: GpuAccess;
   #noticeId = 0;
   #unsubscribe: (() => void) | null = null;
 
-  constructor(api: EngineApi, options: { pollMs?: number } = {}) {
+  constructor(api: EngineApi, options: { pollMs?: number; gpu?: GpuAccess } = {}) {
     this.api = api;
     this.jobs = new JobTracker(api, options);
+    this.#gpuAccess = options.gpu ?? pageGpu;
+  }
+
+  /**
+   * Looks for WebGPU once. With an adapter the Denoise panel offers previews
+   * on the GPU, and uses them by default unless the adapter is a fallback
+   * (software) one, which is slower than the engine.
+   */
+  async probeGpu(): Promise<WebGpuProbe> {
+    const probe = await this.#gpuAccess.probe();
+    this.webgpu = probe;
+    if (probe.available) {
+      this.gpu ??= new GpuPreviewer(this.api, () => this.#gpuAccess.spawn());
+      if (!probe.isFallbackAdapter) this.restore.previewBackend = 'webgpu';
+    }
+    return probe;
+  }
+
+  /** After a GPU failure: previews go back to the engine, and say why once. */
+  gpuFailed(err: unknown): void {
+    this.restore.previewBackend = 'engine';
+    this.gpu?.stop();
+    this.error(`The GPU preview failed (${errorMessage(err)}); previews run on the engine again.`);
   }
 
   /** Connects to the engine's events and loads what the first screen needs. */
@@ -129,6 +170,7 @@ export class Studio {
       this.error(`Could not reach the engine: ${errorMessage(err)}`);
       return;
     }
+    void this.probeGpu().catch(() => undefined);
     await this.#loadWelcome();
   }
 
@@ -205,6 +247,7 @@ export class Studio {
   stop(): void {
     this.#unsubscribe?.();
     this.jobs.dispose();
+    this.gpu?.stop();
   }
 
   #onEvent(event: EngineEvent): void {
