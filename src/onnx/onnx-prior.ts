@@ -6,8 +6,11 @@
  * ∇ₓR and R run in ONNX graphs (foe-graph.ts) in a worker thread behind a
  * synchronous call (sync-worker.ts); the σ-dependent spline tables are
  * computed here per evaluation and fed as inputs, so one session serves every
- * σ. Large images are evaluated tile by tile with the receptive halo, exactly
- * as TiledPrior does, so progress and cancellation stay prompt. ∂ₜR (joint
+ * σ. Images are evaluated tile by tile with the receptive halo, exactly as
+ * TiledPrior does, one sample (colour plane) of one tile per run, so
+ * onnxruntime's memory is bounded by the tile, not the photo (about 300 MB
+ * for grey-l1-dsm's 384² tiles), and progress and cancellation stay prompt.
+ * ∂ₜR (joint
  * optimisation) is in the graph too, by forward propagation along t. Tiles
  * too small for the graph's border folding go to the tfjs FoEPrior.
  */

@@ -134,6 +134,36 @@ describe.skipIf(!ort.ok)(suite('onnx prior against the tfjs FoEPrior'), () => {
     }
   });
 
+  it('tiled and whole-image onnx evaluations agree away from seams and at them, sample by sample', async () => {
+    // The large photo path: one sample of one bounded tile per run. Each
+    // tile's interior must equal the whole-image gradient everywhere (the
+    // halo makes it exact; only float summation order may differ).
+    const m = await resolveModel('grey-l1-dsm');
+    const s: Shape4 = { n: 3, h: 150, w: 131, c: 1 };
+    const x = image(21, s);
+    const ts = [Math.log(0.03), Math.log(0.1), Math.log(0.2)];
+    const whole = new OnnxPrior(m.architecture, m.parameters, { threads: 2, tile: 1024 });
+    const tiled = new OnnxPrior(m.architecture, m.parameters, { threads: 2, tile: 48 });
+    try {
+      const ref = whole.evaluate(x, s, ts, { gradX: true, energy: true });
+      const got = tiled.evaluate(x, s, ts, { gradX: true, energy: true });
+      const scale = maxAbs(ref.gradX!);
+      expect(scale).toBeGreaterThan(0.1);
+      expect(maxAbsDiff(got.gradX!, ref.gradX!)).toBeLessThan(1e-6 * scale);
+      for (let b = 0; b < 3; b++) expect(Math.abs(got.energy![b]! - ref.energy![b]!)).toBeLessThan(1e-6 * Math.abs(ref.energy![b]!));
+      // One plane alone, handed over as a view into the batch, gives that plane's rows of the batch result.
+      const per = s.h * s.w;
+      const plane = tiled.evaluate(x.subarray(per, 2 * per), { ...s, n: 1 }, [ts[1]!], { gradX: true }).gradX!;
+      expect(plane.length).toBe(per);
+      expect(maxAbsDiff(plane, got.gradX!.subarray(per, 2 * per))).toBe(0);
+      const wholePlane = whole.evaluate(x.subarray(per, 2 * per), { ...s, n: 1 }, [ts[1]!], { gradX: true }).gradX!;
+      expect(maxAbsDiff(wholePlane, ref.gradX!.subarray(per, 2 * per))).toBe(0);
+    } finally {
+      whole.dispose();
+      tiled.dispose();
+    }
+  });
+
   it('three layers, 5×5 first kernels, two input channels, and images too small for the graph', () => {
     const arch = foeArchitecture({ layers: 3, features: [6, 5, 4], inChannels: 2, firstKernel: 5, nz: 15, nt: 7, sigmaMin: 0.02, sigmaMax: 0.5 });
     const params = initialParameters(arch, 4);
