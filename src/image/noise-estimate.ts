@@ -34,7 +34,7 @@
  * noise modeling and fitting for single-image raw-data", IEEE TIP 17(10), 2008).
  */
 import { GncError } from '../util/errors.js';
-import { rgbToOpponent, toPlanes } from './colour.js';
+import { opponentPlanes, toPlanes } from './colour.js';
 import type { RasterImage } from './types.js';
 
 const B = 8;
@@ -227,7 +227,7 @@ function checkImage(image: RasterImage, what: string, least: number): void {
 export function estimateNoiseSigma(image: RasterImage): number {
   checkImage(image, 'Noise estimation', 2);
   if (image.width < B || image.height < B) return haarMadSigma(image) * 255;
-  const planes = image.channels === 1 ? [image.data] : toPlanes({ ...image, data: rgbToOpponent(image.data) });
+  const planes = image.channels === 1 ? [image.data] : opponentPlanes(image.data);
   const blocks = scanBlocks(planes, image.width, image.height, clippedPixels(image));
   const usable = unclipped(blocks, MIN_BLOCKS);
   const n = usable.length;

@@ -178,9 +178,8 @@ export async function runRestoreJob(request: DenoiseJobRequest | InpaintJobReque
   if (vst) {
     result.image = { ...result.image, data: vst.inverse(result.image.data) };
     if (reference) {
-      const clipped = result.image.data.map((v) => Math.min(1, Math.max(0, v)));
-      result.psnr = psnr(clipped, reference.data);
-      result.ssim = ssim(clipped, reference.data, image.width, image.height, image.channels);
+      result.psnr = psnr(result.image.data, reference.data, 1, { clipA: true });
+      result.ssim = ssim(result.image.data, reference.data, image.width, image.height, image.channels, { clipA: true });
       result.inputPsnr = psnr(observed!, reference.data);
     }
   }

@@ -18,7 +18,7 @@ import { GncError, checkInteger, checkNumber, invalidArgument } from '../util/er
 import { TiledPrior, tileFor } from '../solve/tiled-prior.js';
 import { PooledPrior, type TilePool } from '../solve/tile-pool.js';
 import { openOnnxPrior } from '../onnx/inference.js';
-import { fromSolver, layoutFor, maskToSolver, toSolver } from './layout.js';
+import { fromSolver, layoutFor, maskToSolver, solverPsnr, toSolver } from './layout.js';
 
 export type TaskName = 'denoise' | 'inpaint';
 
@@ -193,7 +193,7 @@ export function restore(request: RestoreRequest): RestoreResult {
       // Plane by plane (one plane's gradient held at a time), except on a
       // tile pool, whose threads share out the tiles of all planes at once.
       samplewise: !request.pool,
-      ...(request.reference ? { reference: toSolver(request.reference.data, image, layout) } : {}),
+      ...(request.reference ? { score: solverPsnr(request.reference.data, image, layout) } : {}),
     };
     const callbacks = { signal: request.signal, onStep: request.onStep, traceEnergy: request.traceEnergy };
     let used: { file: string; schedule: VnSchedule } | undefined;
@@ -209,7 +209,11 @@ export function restore(request: RestoreRequest): RestoreResult {
     } else {
       solved = solveJoint(problem, { ...callbacks, steps: settings.steps, sigma0: settings.sigma0, sigmaMin: settings.sigmaMin, stepScale: settings.stepScale, tStep: settings.tStep });
     }
-    const out: RasterImage = { width: image.width, height: image.height, channels: image.channels, data: fromSolver(solved.x, image, layout) };
+    // onnxruntime's sessions (and their memory) go before the output is formed.
+    onnx?.dispose();
+    // The noisy planes are spent: the RGB output goes into their buffer
+    // (z is restore's own there, not the caller's image).
+    const out: RasterImage = { width: image.width, height: image.height, channels: image.channels, data: fromSolver(solved.x, image, layout, layout.mode === 'opponent-planes' ? z : undefined) };
     const result: RestoreResult = {
       image: out,
       settings: used ? { ...settings, steps: used.schedule.sigmas.length } : settings,
@@ -220,9 +224,9 @@ export function restore(request: RestoreRequest): RestoreResult {
       ...(used ? { schedule: { file: used.file, level: used.schedule.level, steps: used.schedule.sigmas.length } } : {}),
     };
     if (request.reference) {
-      const clipped = out.data.map((v) => Math.min(1, Math.max(0, v)));
-      result.psnr = psnr(clipped, request.reference.data);
-      result.ssim = ssim(clipped, request.reference.data, image.width, image.height, image.channels);
+      // Of the output clipped to [0, 1] (what an integer file holds), without a clipped copy.
+      result.psnr = psnr(out.data, request.reference.data, 1, { clipA: true });
+      result.ssim = ssim(out.data, request.reference.data, image.width, image.height, image.channels, { clipA: true });
       result.inputPsnr = inputPsnr!;
     }
     return result;

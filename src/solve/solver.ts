@@ -17,6 +17,8 @@ export interface SolveProblem {
   shape: Shape4;
   /** Clean image in the same layout, for the PSNR trace. */
   reference?: Float32Array;
+  /** PSNR of an iterate, for the trace, where the clean image is not held in this layout (takes the place of reference). */
+  score?: (x: Float32Array) => number;
   /**
    * Step one sample (colour plane) at a time: its gradient is evaluated and
    * the sample updated in place before the next, so a step holds one
@@ -105,7 +107,8 @@ export function makeTrace(
   const trace: StepTrace = { step, sigma, elapsed: (performance.now() - started) / 1000 };
   if (options.traceEnergy !== false) trace.energy = referenceEnergy(problem, x);
   // The opponent colour transform is orthonormal, so PSNR here equals PSNR in RGB.
-  if (problem.reference) trace.psnr = psnr(x, problem.reference);
+  if (problem.score) trace.psnr = problem.score(x);
+  else if (problem.reference) trace.psnr = psnr(x, problem.reference);
   return trace;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromPlanes, opponentToRgb, rgbToOpponent, toPlanes } from '../../src/image/colour.js';
+import { fromPlanes, opponentPlanes, opponentToRgb, rgbToOpponent, toPlanes } from '../../src/image/colour.js';
 import { Prng } from '../../src/image/noise.js';
 import { GncError } from '../../src/util/errors.js';
 
@@ -81,6 +81,15 @@ describe('planes', () => {
     expect(planes).toHaveLength(3);
     expect(Array.from(planes[1]!)).toEqual([1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34]);
     expect(Array.from(fromPlanes(planes, 4, 3))).toEqual(Array.from(data));
+  });
+
+  it('opponent planes in one pass equal the transform then the split, value for value', () => {
+    const rng = new Prng(3);
+    const data = Float32Array.from({ length: 5 * 4 * 3 }, () => rng.gaussian());
+    const twoStep = toPlanes({ width: 5, height: 4, channels: 3, data: rgbToOpponent(data) });
+    const onePass = opponentPlanes(data);
+    expect(onePass.map((p) => Array.from(p))).toEqual(twoStep.map((p) => Array.from(p)));
+    expect(() => opponentPlanes(new Float32Array(4))).toThrow(GncError);
   });
 
   it('a grey image is one plane equal to its data', () => {

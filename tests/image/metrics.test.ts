@@ -112,6 +112,25 @@ describe('ssim', () => {
     expect(ssim(a, b, 29, 21, 3)).toBeCloseTo(ssimDirect(a, b, 29, 21, 3), 10);
   });
 
+  it('clipA gives the figures of a clipped copy, without making one', () => {
+    // Values beyond [0, 1] (an unclipped solver output) and exact edges.
+    const b = texture(37, 23, 3);
+    const a = addGaussianNoise(b, 0.3, 5);
+    a[0] = 1;
+    a[1] = 0;
+    a[2] = Number.NaN;
+    const clipped = a.map((v) => Math.min(1, Math.max(0, v)));
+    expect(clipped.some((v, i) => v !== a[i])).toBe(true);
+    const finite = a.slice(3);
+    const finiteClipped = clipped.slice(3);
+    expect(psnr(finite, b.slice(3), 1, { clipA: true })).toBe(psnr(finiteClipped, b.slice(3)));
+    expect(Number.isNaN(psnr(a, b, 1, { clipA: true }))).toBe(Number.isNaN(psnr(clipped, b)));
+    a[2] = 0.5;
+    clipped[2] = 0.5;
+    expect(ssim(a, b, 37, 23, 3, { clipA: true })).toBe(ssim(clipped, b, 37, 23, 3));
+    expect(ssim(a, b, 37, 23, 3, { clipA: true })).toBeCloseTo(ssimDirect(clipped, b, 37, 23, 3), 10);
+  });
+
   it('rejects images smaller than the window and inconsistent sizes', () => {
     expect(() => ssim(new Float32Array(100), new Float32Array(100), 10, 10, 1)).toThrow(/at least 11.*width but received 10/);
     expect(() => ssim(new Float32Array(144), new Float32Array(144), 12, 12, 3)).toThrow(/12×12×3 = 432 for a\.length but received 144/);

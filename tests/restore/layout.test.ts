@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromSolver, layoutFor, toSolver } from '../../src/restore/layout.js';
+import { fromSolver, layoutFor, solverPsnr, toSolver } from '../../src/restore/layout.js';
+import { psnr } from '../../src/image/metrics.js';
 import { fromPlanes, opponentToRgb, rgbToOpponent, toPlanes } from '../../src/image/colour.js';
 import { mulberry } from '../helpers/random.js';
 
@@ -24,5 +25,25 @@ describe('solver layout of a colour photo for a grey prior', () => {
     const back = fromSolver(x, image, layout);
     expect(Array.from(back)).toEqual(Array.from(twoStep));
     for (let i = 0; i < data.length; i++) expect(back[i]!).toBeCloseTo(data[i]!, 6);
+  });
+
+  it('writes the RGB output into a spent buffer when given one, never into x', () => {
+    const x = toSolver(data, image, layout);
+    const spent = new Float32Array(data.length).fill(7);
+    const back = fromSolver(x, image, layout, spent);
+    expect(back).toBe(spent);
+    expect(Array.from(back)).toEqual(Array.from(fromSolver(x, image, layout)));
+    expect(() => fromSolver(x, image, layout, x)).toThrow(/apart from x.*shares x's memory/);
+    expect(() => fromSolver(x, image, layout, new Float32Array(3))).toThrow(/must hold 105 values apart from x; it holds 3/);
+  });
+
+  it('scores an iterate against the RGB reference as psnr against the reference in solver layout, bit for bit', () => {
+    const reference = Float32Array.from({ length: data.length }, () => r());
+    const x = toSolver(data, image, layout);
+    expect(solverPsnr(reference, image, layout)(x)).toBe(psnr(x, toSolver(reference, image, layout)));
+    expect(solverPsnr(data, image, layout)(x)).toBe(Infinity);
+    const grey = { width: 7, height: 5, channels: 1 as const };
+    const g = data.subarray(0, 35);
+    expect(solverPsnr(reference.subarray(0, 35), grey, layoutFor(grey, 1))(g)).toBe(psnr(g, reference.subarray(0, 35)));
   });
 });
