@@ -5,7 +5,8 @@
  * SwiftShader adapter here), and runs the shipped grey-l1-dsm prior's
  * gradient and a short GNC-flow denoising on tfjs' WebGPU backend. The
  * results must equal the engine's CPU path (FoEPrior and proximalSteps on
- * tfjs-wasm and tfjs-cpu in this Node process) to float tolerance.
+ * tfjs-wasm and tfjs-cpu in this Node process, and tensorflow where
+ * tfjs-node loads) to float tolerance.
  *
  * Skipped, saying why, where Chromium is missing or gives no WebGPU adapter.
  * GNC_WEBGPU_FLAGS (space-separated) replaces the WebGPU flags, to try others.
@@ -24,7 +25,7 @@ import { proximalSteps } from '../../src/solve/gnc-flow.js';
 import { sigmaSchedule } from '../../src/solve/schedule.js';
 import { addGaussianNoise } from '../../src/image/noise.js';
 import { syntheticImage } from '../helpers/fixtures.js';
-import { useBackend } from '../helpers/backends.js';
+import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import type { HarnessResult, HarnessRun } from './webgpu-harness/main.js';
 
 const MODEL = path.join(root, 'resources', 'models', 'grey-l1-dsm.gncm');
@@ -117,7 +118,7 @@ describe.skipIf(!hasChromium)('WebGPU path in headless Chromium', () => {
     expect(gpu.model.id).toBe(model.id);
     expect(gpu.progress).toEqual([1, 2, 3, 4, 5, 6]);
     const report: string[] = [`adapter ${JSON.stringify(gpu.adapter)}`];
-    for (const backend of ['wasm', 'cpu'] as const) {
+    for (const backend of TEST_BACKENDS) {
       await useBackend(backend);
       const prior = new FoEPrior(model.architecture, model.parameters);
       gradientSigmas.forEach((sigma, i) => {
