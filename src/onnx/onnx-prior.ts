@@ -32,6 +32,8 @@ export interface OnnxPriorOptions {
   /** ORT intra-op threads (default: the machine's cores). */
   threads?: number;
   adjoint?: AdjointForm;
+  /** Planes of at least this many pixels keep one session at a time (default ONE_SESSION_PIXELS). */
+  oneSessionPixels?: number;
 }
 
 export interface OnnxPriorInfo extends OrtRuntimeInfo {
@@ -43,6 +45,16 @@ export interface OnnxPriorInfo extends OrtRuntimeInfo {
 type SessionKind = string;
 const kindOf = (want: EvaluateRequest): SessionKind => `${want.gradX ? 'g' : ''}${want.energy ? 'e' : ''}${want.gradT ? 't' : ''}`;
 let instances = 0;
+
+/**
+ * From planes of this many pixels on, one session is kept at a time: each
+ * session has its own memory arena (about 300 MB for grey-l1-dsm's 384²
+ * tiles), so the energy trace's session beside the gradient's would add that
+ * again to a large photo's peak. Reloading one takes tens of milliseconds,
+ * next to seconds for one evaluation of such a plane; smaller images (the
+ * app's previews) keep every session.
+ */
+export const ONE_SESSION_PIXELS = 4_000_000;
 
 export class OnnxPrior implements PriorField {
   readonly arch: FoEArchitecture;
@@ -81,6 +93,11 @@ export class OnnxPrior implements PriorField {
       this.#tfjs.dispose();
       throw err;
     }
+  }
+
+  /** Sessions loaded now (one per combination of outputs asked for). */
+  get sessions(): number {
+    return this.#loaded.size;
   }
 
   get tRange(): { tMin: number; tMax: number } {
@@ -127,6 +144,13 @@ export class OnnxPrior implements PriorField {
     if (this.#disposed) throw new GncError('backend', 'This onnx prior is closed');
     const kind = kindOf(want);
     if (!kind) return {};
+    if (shape.h * shape.w >= (this.#options.oneSessionPixels ?? ONE_SESSION_PIXELS)) {
+      for (const other of this.#loaded) {
+        if (other === kind) continue;
+        this.#worker.release(this.#key(other));
+        this.#loaded.delete(other);
+      }
+    }
     if (!this.#loaded.has(kind)) this.#load(kind);
     const tables = this.#tablesFor(t);
     const { n, h, w, c } = shape;

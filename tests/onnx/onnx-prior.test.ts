@@ -164,6 +164,34 @@ describe.skipIf(!ort.ok)(suite('onnx prior against the tfjs FoEPrior'), () => {
     }
   });
 
+  it('large planes keep one session at a time, with the same results', async () => {
+    const m = await resolveModel('grey-l1-dsm');
+    const s: Shape4 = { n: 2, h: 40, w: 50, c: 1 };
+    const x = image(8, s);
+    const ts = [Math.log(0.05), Math.log(0.15)];
+    const all = new OnnxPrior(m.architecture, m.parameters, { threads: 2, tile: 32 });
+    const one = new OnnxPrior(m.architecture, m.parameters, { threads: 2, tile: 32, oneSessionPixels: 40 * 50 });
+    try {
+      for (const want of [{ gradX: true }, { energy: true }, { gradX: true }, { gradT: true }, { energy: true }]) {
+        const a = all.evaluate(x, s, ts, want);
+        const b = one.evaluate(x, s, ts, want);
+        if (want.gradX) expect(maxAbsDiff(b.gradX!, a.gradX!)).toBe(0);
+        if ('energy' in want) expect(Array.from(b.energy!)).toEqual(Array.from(a.energy!));
+        if ('gradT' in want) expect(Array.from(b.gradT!)).toEqual(Array.from(a.gradT!));
+        expect(one.sessions).toBe(1);
+      }
+      expect(all.sessions).toBe(3);
+      // A smaller plane on the same prior keeps what it loads (the energy session is still there).
+      const small: Shape4 = { n: 1, h: 39, w: 50, c: 1 };
+      one.evaluate(x.subarray(0, 39 * 50), small, [ts[0]!], { gradX: true });
+      one.evaluate(x.subarray(0, 39 * 50), small, [ts[0]!], { gradT: true });
+      expect(one.sessions).toBe(3);
+    } finally {
+      all.dispose();
+      one.dispose();
+    }
+  });
+
   it('three layers, 5×5 first kernels, two input channels, and images too small for the graph', () => {
     const arch = foeArchitecture({ layers: 3, features: [6, 5, 4], inChannels: 2, firstKernel: 5, nz: 15, nt: 7, sigmaMin: 0.02, sigmaMax: 0.5 });
     const params = initialParameters(arch, 4);
