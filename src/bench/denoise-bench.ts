@@ -90,7 +90,10 @@ export interface BenchContext {
   dataDir: string;
   images: string[];
   seed: number;
+  /** The tfjs backend selected (training-style work, and the fallback). */
   backend: BackendInfo;
+  /** What evaluates the prior in the rows: onnxruntime or the tfjs backend (the report's backend). */
+  engine: { name: string; device: string; threads: number; package: string };
   model: ResolvedModel;
   methods: MethodName[];
   settings: Record<string, SolverSettings>;
@@ -140,11 +143,17 @@ export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: 
   const referencePaths = typeof o.references === 'object' ? o.references : {};
   const references = o.references === false ? null : await detectReferences(referencePaths);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'gnc-bench-'));
-  // One tiny solve first, so one-time backend set-up is not billed to image 1.
+  // One tiny solve first, so one-time backend set-up is not billed to image 1;
+  // it also says which engine the rows run on: under 'auto' that is
+  // onnxruntime where it loads, not the tfjs backend selected above.
   const warm: RasterImage = { width: 16, height: 16, channels: 1, data: new Float32Array(256).fill(0.5) };
-  restore({ task: 'denoise', image: warm, model, sigma: 0.1, settings: { steps: 1 } });
+  const probe = restore({ task: 'denoise', image: warm, model, sigma: 0.1, settings: { steps: 1 } });
+  const engine: BenchContext['engine'] =
+    probe.inference === 'onnxruntime-node'
+      ? { name: 'onnx', device: 'cpu', threads: probe.threads, package: 'onnxruntime-node' }
+      : { name: backend.name, device: backend.device, threads: backend.threads, package: backend.package };
   const posterior = o.posteriorSamples !== undefined ? posteriorRows(model, o.posteriorSamples, levels) : undefined;
-  return { dataDir, images, seed, backend, model, methods, settings, references, referencePaths, tmp, progress: o.onProgress ?? (() => {}), signal: o.signal, started, posterior, crop: o.crop, vnSchedules };
+  return { dataDir, images, seed, backend, engine, model, methods, settings, references, referencePaths, tmp, progress: o.onProgress ?? (() => {}), signal: o.signal, started, posterior, crop: o.crop, vnSchedules };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -170,7 +179,7 @@ export function reportFor(ctx: BenchContext, task: BenchReport['task'], levels: 
     seed: ctx.seed,
     levelName: task === 'denoise' ? 'sigma' : 'missing',
     levels,
-    backend: { name: ctx.backend.name, device: ctx.backend.device, threads: ctx.backend.threads, package: ctx.backend.package },
+    backend: { ...ctx.engine },
     model: { name: ctx.model.name, id: ctx.model.id, path: ctx.model.path },
     settings: scaled,
     references: ctx.references,

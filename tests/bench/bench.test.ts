@@ -13,6 +13,7 @@ import { detectReferences, gmicDenoiseArgs, nlmStrength, type ReferenceStatus } 
 import { formatBenchReport, formatTable, type BenchReport, type BenchRow } from '../../src/bench/table.js';
 import { parseList, parseMissingFraction } from '../../src/cli/bench-command.js';
 import { main } from '../../src/cli/main.js';
+import { ortInstalled } from '../../src/onnx/ort.js';
 import { writeImage } from '../../src/image/io.js';
 import { resolveModel } from '../../src/prior/registry.js';
 import { GncError } from '../../src/util/errors.js';
@@ -138,6 +139,20 @@ describe('gnc bench denoise', () => {
     expect(off.references).toBeNull();
     expect(off.rows.map((r) => r.id)).toEqual(['input', 'gnc']);
     expect(formatBenchReport(off)).toContain('skipped (--no-references)');
+  });
+
+  it('names the engine the rows ran on: onnxruntime under auto where it is installed, the tfjs backend when one is named', async () => {
+    const auto = await runDenoiseBench({ data, sigmas: [25], limit: 1, settings: { steps: 1 }, backend: 'auto', references: false });
+    const wasm = await runDenoiseBench({ data, sigmas: [25], limit: 1, settings: { steps: 1 }, backend: 'wasm', references: false });
+    expect(wasm.backend).toMatchObject({ name: 'wasm', device: 'cpu' });
+    expect(formatBenchReport(wasm)).toMatch(/^backend wasm \(cpu, /m);
+    if (ortInstalled().ok) {
+      expect(auto.backend).toMatchObject({ name: 'onnx', device: 'cpu', package: 'onnxruntime-node' });
+      expect(auto.backend.threads).toBeGreaterThanOrEqual(1);
+      expect(formatBenchReport(auto)).toMatch(/^backend onnx \(cpu, \d+ threads?\)/m);
+    } else {
+      expect(auto.backend.name).not.toBe('onnx');
+    }
   });
 
   it('refuses a missing or empty data folder with a clear message', async () => {
