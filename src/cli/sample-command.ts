@@ -32,6 +32,7 @@ interface SampleCliOptions {
   epsilon?: number;
   seed: number;
   backend: BackendChoice;
+  threads?: number;
   progress?: boolean;
   json?: boolean;
   library?: string;
@@ -60,6 +61,7 @@ export function addSampleCommand(program: Command): void {
     .addOption(new Option('--epsilon <ε>', 'step size at the last level, α_i = ε σ_i²/σ_L² (default σ_L² on the [0, 1] scale)').argParser(parseNumber('--epsilon', 1e-9, 1)))
     .addOption(new Option('--seed <n>', 'seed of the chains').argParser(parseInteger('--seed', 0, 2 ** 31)).default(0))
     .addOption(new Option('--backend <name>', 'numerical backend').choices([...BACKEND_CHOICES]).default('auto'))
+    .addOption(new Option('--threads <n>', 'threads that evaluate the prior (default: GNC_THREADS, else every core)').argParser(parseInteger('--threads', 1, 256)))
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--json', 'print the report as JSON on stdout')
     ;
@@ -87,6 +89,7 @@ export function addSampleCommand(program: Command): void {
         ...(o.epsilon !== undefined ? { epsilon: o.epsilon } : {}),
         seed: o.seed,
         backend: o.backend,
+        ...(o.threads !== undefined ? { threads: o.threads } : {}),
       },
       'sample',
     );
@@ -104,7 +107,7 @@ export function addSampleCommand(program: Command): void {
           (report.stdTexture !== undefined ? `, hidden textured ${(report.stdTexture * 255).toFixed(1)} vs hidden flat ${(report.stdFlat! * 255).toFixed(1)}` : '')
         : '';
     process.stdout.write(
-      `sample: wrote ${report.samples.length} samples, mean.png and std.png (std ${report.stdScale * 255} → white) to ${o.out} in ${formatSeconds(report.seconds)}${figures}${spread}` +
+      `sample: wrote ${report.samples.length} samples, mean.png and std.png (std ${report.stdScale * 255} → white) to ${o.out} in ${formatSeconds(report.seconds)} on ${report.engine} (${report.threads} thread${report.threads === 1 ? '' : 's'})${figures}${spread}` +
         `${recordId ? `; recorded as run ${recordId.slice(0, 8)}` : ''}\n`,
     );
   });

@@ -185,6 +185,8 @@ export interface SampleJobRequest {
   epsilon?: number;
   seed?: number;
   backend?: BackendChoice;
+  /** Threads that evaluate the prior (default: GNC_THREADS, else every core). */
+  threads?: number;
 }
 
 export type JobRequest =

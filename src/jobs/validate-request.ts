@@ -136,6 +136,7 @@ const checks: Record<JobRequest['kind'], Check> = {
       epsilon: number(1e-9, 1),
       seed: integer(0, 2 ** 31),
       backend: oneOf(...BACKEND_CHOICES),
+      threads: integer(1, 256),
     },
     ['task', 'samples', 'outDir'],
   ),

@@ -6,7 +6,8 @@
 import type { ResolvedModel } from '../prior/registry.js';
 import { FoEPrior } from '../prior/foe.js';
 import type { Shape4 } from '../prior/conv.js';
-import { TiledPrior } from '../solve/tiled-prior.js';
+import { TiledPrior, tileFor } from '../solve/tiled-prior.js';
+import { PooledPrior, type TilePool } from '../solve/tile-pool.js';
 import { openOnnxPrior } from '../onnx/inference.js';
 import { annealedLangevin, type SampleTask } from './langevin.js';
 
@@ -48,19 +49,36 @@ export interface ChainsRequest {
   samples: number;
   settings: SamplerSettings;
   signal?: AbortSignal;
+  /** onnxruntime's threads, when the backend choice puts inference there (default: all cores). */
+  threads?: number;
+  /** Evaluate the prior's tiles on this pool's threads (tfjs; onnxruntime is then not used). */
+  pool?: TilePool;
+  /** Interior tile side (default: sized to the model). */
+  tile?: number;
   /** fraction of all chains' steps done, and which chain and step. */
   onStep?: (fraction: number, chain: number, step: number, steps: number) => void;
 }
 
 /** The K chains, each in the solver layout; chain k is seeded settings.seed + 7919·k. */
 export function posteriorChains(r: ChainsRequest): Float32Array[] {
+  return runPosteriorChains(r).chains;
+}
+
+/** The chains and what evaluated the prior for them: onnxruntime or tfjs, on how many threads. */
+export function runPosteriorChains(r: ChainsRequest): { chains: Float32Array[]; inference: 'onnxruntime-node' | 'tfjs'; threads: number } {
   const prior = new FoEPrior(r.model.architecture, r.model.parameters);
   const chains: Float32Array[] = [];
   let onnx: ReturnType<typeof openOnnxPrior>;
   try {
+    const tiling = {
+      ...(r.signal ? { signal: r.signal } : {}),
+      ...(r.tile !== undefined ? { tile: r.tile } : {}),
+    };
     // onnxruntime when the backend choice allows it and it loads (src/onnx/inference.ts), else tfjs.
-    onnx = openOnnxPrior(r.model.architecture, r.model.parameters, r.signal ? { signal: r.signal } : {});
-    const field = onnx?.field ?? new TiledPrior(prior, r.signal ? { signal: r.signal } : {});
+    onnx = r.pool ? undefined : openOnnxPrior(r.model.architecture, r.model.parameters, { ...tiling, ...(r.threads !== undefined ? { threads: r.threads } : {}) });
+    const field =
+      onnx?.field ??
+      (r.pool ? new PooledPrior(r.pool, prior.tRange, { ...tiling, tile: r.tile ?? tileFor(r.model.architecture) }) : new TiledPrior(prior, tiling));
     const s = r.settings;
     for (let k = 0; k < r.samples; k++) {
       chains.push(
@@ -80,9 +98,9 @@ export function posteriorChains(r: ChainsRequest): Float32Array[] {
         }),
       );
     }
+    return { chains, inference: onnx ? 'onnxruntime-node' : 'tfjs', threads: onnx?.threads ?? r.pool?.size ?? 1 };
   } finally {
     prior.dispose();
     onnx?.dispose();
   }
-  return chains;
 }

@@ -15,7 +15,13 @@ import { restore } from '../restore/restore.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { GncError, checkInteger } from '../util/errors.js';
 import { sampleStatistics, type SampleTask } from './langevin.js';
-import { posteriorChains, samplerSettings } from './posterior-chains.js';
+import { runPosteriorChains, samplerSettings, type SamplerSettings } from './posterior-chains.js';
+import type { ResolvedModel } from '../prior/registry.js';
+import { currentBackend } from '../engine/backend.js';
+import { prefersOnnx } from '../onnx/inference.js';
+import { tileFor, tileGrid } from '../solve/tiled-prior.js';
+import { TilePool, pooledTileFor, resolveThreads } from '../solve/tile-pool.js';
+import { foeKernelSpec } from '../solve/foe-tile-kernel.js';
 
 export interface SampleRequest {
   task: SampleTask;
@@ -39,6 +45,8 @@ export interface SampleRequest {
   stepsPerLevel?: number;
   epsilon?: number;
   seed?: number;
+  /** Threads that evaluate the prior (default: GNC_THREADS, else every core). */
+  threads?: number;
   signal?: AbortSignal;
   onProgress?: (fraction: number, message: string) => void;
 }
@@ -65,6 +73,10 @@ export interface SampleReport {
    */
   stdTexture?: number;
   stdFlat?: number;
+  /** What evaluated the prior: 'onnx' (onnxruntime-node) or the tfjs backend's name. */
+  engine: string;
+  /** Threads that evaluated it (onnxruntime's, or the tile pool's). */
+  threads: number;
   seconds: number;
   json: string;
 }
@@ -130,7 +142,42 @@ export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
     ...(r.seed !== undefined ? { seed: r.seed } : {}),
   });
   mkdirSync(r.outDir, { recursive: true });
-  const chains = posteriorChains({
+  // All cores, as gnc denoise does (restore-job.ts): onnxruntime runs each
+  // tile on all its threads; on tfjs a pool of tile workers when more than
+  // one thread is wanted and there is more than one work item.
+  const onnxFirst = prefersOnnx();
+  const backend = currentBackend();
+  const items = (side: number) => tileGrid(layout.shape.h, layout.shape.w, side).length * layout.shape.n;
+  const threads = onnxFirst ? resolveThreads(r.threads) : Math.min(resolveThreads(r.threads, backend?.threads ?? 1), items(tileFor(model.architecture)));
+  const pool = !onnxFirst && threads > 1 ? await TilePool.create({ threads, kernel: foeKernelSpec(model.architecture, model.parameters, backend?.name ?? 'wasm') }) : undefined;
+  const tile = pool ? pooledTileFor(model.architecture) : undefined;
+  try {
+    return await sampleWith(r, { model, image, observed, clean, maskData, layout, y, mask, settings, K, started, threads, ...(pool ? { pool } : {}), ...(tile !== undefined ? { tile } : {}) });
+  } finally {
+    await pool?.terminate();
+  }
+}
+
+interface Prepared {
+  model: ResolvedModel;
+  image: DecodedImage | RasterImage;
+  observed: DecodedImage | RasterImage;
+  clean: RasterImage | undefined;
+  maskData: Float32Array | undefined;
+  layout: ReturnType<typeof layoutFor>;
+  y: Float32Array;
+  mask: Float32Array | undefined;
+  settings: SamplerSettings;
+  K: number;
+  started: number;
+  threads: number;
+  pool?: TilePool;
+  tile?: number;
+}
+
+async function sampleWith(r: SampleRequest, p: Prepared): Promise<SampleReport> {
+  const { model, image, observed, clean, maskData, layout, y, mask, settings, K, started } = p;
+  const run = runPosteriorChains({
     model,
     task: r.task,
     shape: layout.shape,
@@ -140,8 +187,12 @@ export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
     samples: K,
     settings,
     ...(r.signal ? { signal: r.signal } : {}),
+    threads: p.threads,
+    ...(p.pool ? { pool: p.pool } : {}),
+    ...(p.tile !== undefined ? { tile: p.tile } : {}),
     onStep: (fraction, k, done, total) => r.onProgress?.(fraction, `sample ${k + 1}/${K}, step ${done}/${total}`),
-  }).map((x) => fromSolver(x, image, layout));
+  });
+  const chains = run.chains.map((x) => fromSolver(x, image, layout));
   const { mean, std } = sampleStatistics(chains);
   const size = { width: image.width, height: image.height, channels: image.channels };
   const files = chains.map((_, k) => path.join(r.outDir, `sample-${String(k + 1).padStart(2, '0')}.png`));
@@ -166,6 +217,8 @@ export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
     stdScale,
     settings,
     meanStd: average(std),
+    engine: run.inference === 'onnxruntime-node' ? 'onnx' : (currentBackend()?.name ?? 'tfjs'),
+    threads: run.threads,
     seconds: 0,
     json: path.join(r.outDir, 'sample.json'),
   };
@@ -190,6 +243,9 @@ export async function sampleImages(r: SampleRequest): Promise<SampleReport> {
       ...(r.task === 'denoise' ? { sigma: r.sigma! / 255 } : { mask: maskData! }),
       reference: clean,
       traceEnergy: false,
+      threads: p.threads,
+      ...(p.pool ? { pool: p.pool } : {}),
+      ...(p.tile !== undefined ? { tile: p.tile } : {}),
       ...(r.signal ? { signal: r.signal } : {}),
     });
     report.psnr = { mean: psnr(clip(mean), clean.data), samples: chains.map((x) => psnr(clip(x), clean!.data)), gnc: gnc.psnr!, input: gnc.inputPsnr! };
