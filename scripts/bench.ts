@@ -190,6 +190,13 @@ if (runPhotos) {
     runs.push(gnc);
     if (tools?.opencv.available) runs.push(await runOpenCv(inputs, mp, dir, sigma, cvThreads));
     if (tools?.gmic.available) runs.push(await runGmic(inputs, mp, dir, sigma, gThreads));
+    // Each size's figures as soon as they are in: a long run stopped at 24 MP keeps 1 and 12.
+    for (const r of runs) {
+      console.log(
+        `[${label}] ${r.tool === 'gnc' ? `gnc (${gnc.backend})` : r.tool}: ${r.threads} threads, ${r.seconds.toFixed(2)} s (wall ${r.wall.toFixed(1)} s), ` +
+          `peak ${r.peakMB ?? '?'} MB, PSNR ${r.psnr.toFixed(2)} dB — ${r.detail}`,
+      );
+    }
     const cv = runs.find((r) => r.tool === 'opencv');
     const gm = runs.find((r) => r.tool === 'gmic');
     const pixels = inputs.width * inputs.height;
