@@ -33,7 +33,7 @@ describe('gnc library', () => {
     const report = JSON.parse(list.stdout) as { library: string; kind: string; items: Array<{ name: string; shipped: boolean; id: string }> };
     expect(report.library).toBe(env.GNC_LIBRARY);
     expect(report.kind).toBe('models');
-    expect(report.items.map((m) => [m.name, m.shipped])).toEqual(shippedModels().map((m) => [m.name, true]));
+    expect(report.items.map((m) => [m.name, m.shipped]).sort()).toEqual(shippedModels().map((m) => [m.name, true]).sort());
     expect(report.items.every((m) => /^[0-9a-f]{64}$/.test(m.id))).toBe(true);
 
     expect(check.code, check.stderr).toBe(0);

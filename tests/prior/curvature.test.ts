@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { estimateCurvature, hessianVector } from '../../src/prior/curvature.js';
 import { FoEPrior } from '../../src/prior/foe.js';
 import { resolveModel, shippedModels } from '../../src/prior/registry.js';
+import { readModelInfo } from '../../src/library/model-info.js';
 import { foeArchitecture, initialParameters } from '../../src/prior/factory.js';
 import { randomArray } from '../helpers/random.js';
 import { useBackend } from '../helpers/backends.js';
@@ -31,8 +32,12 @@ describe('convexity of the prior in x (GNC paper, Theorem 2.2)', () => {
   // One-layer shipped priors only: the 2-layer grey-l2-dsm, trained by denoising
   // score matching alone, measured clearly non-convex at its largest σ
   // (smallest/mean curvature ≈ −5), so the theorem's property is not learned
-  // there; the GNC flow starts it at σ₀ = 51, well inside its range.
-  it.each(shippedModels().map((m) => m.name).filter((name) => !name.startsWith('grey-l2')))('the shipped prior %s is convex at its largest σ and clearly non-convex at its smallest', async (name) => {
+  // there; the GNC flow starts it at σ₀ = 51, well inside its range. Priors
+  // fine-tuned through VN steps (metadata.finetune, e.g. grey-l1-dsm-vn25) are
+  // trained for one fixed schedule, not for the GNC property, and lose it
+  // (grey-l1-dsm-vn25 measured smallest/mean ≈ −0.7 at its largest σ).
+  const scoreMatched = shippedModels().filter((m) => !m.name.startsWith('grey-l2') && !readModelInfo(m.path).metadata.finetune);
+  it.each(scoreMatched.map((m) => m.name))('the shipped prior %s is convex at its largest σ and clearly non-convex at its smallest', async (name) => {
     const m = await resolveModel(name);
     const prior = new FoEPrior(m.architecture, m.parameters);
     const size = 48;
