@@ -22,7 +22,7 @@ import { resolveSettings, restore, type SolverSettings, type TaskName } from '..
 import type { MethodName } from '../solve/solver.js';
 import { GncError, checkInteger, checkNumber, throwIfAborted } from '../util/errors.js';
 import { defaultDataDir } from '../util/paths.js';
-import { checkScheduleFits, loadSchedule, nearestSchedule, type VnSchedule } from '../vn/schedule-file.js';
+import { loadScheduleFor, nearestSchedule, type VnSchedule } from '../vn/schedule-file.js';
 import { detectReferences, runGmicDenoise, runOpenCvNlm, type ReferencePaths, type ReferenceStatus } from './references.js';
 import { posteriorRows, scorePosterior, type PosteriorRows } from './posterior-rows.js';
 import { addFigure, emptyRow, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
@@ -130,12 +130,7 @@ export async function openBench(task: TaskName, o: BenchOptions, defaultFolder: 
   let vnSchedules: BenchContext['vnSchedules'];
   if (o.vnSchedules !== undefined) {
     if (!methods.includes('vn')) throw new GncError('invalid-argument', 'VN schedules were given but the methods do not include vn');
-    vnSchedules = o.vnSchedules.map((file) => {
-      const schedule = loadSchedule(file);
-      checkScheduleFits(schedule, { id: model.id, name: model.metadata.name }, file);
-      if (schedule.task !== task) throw new GncError('invalid-argument', `The schedule ${file} is for ${schedule.task}, not ${task}`);
-      return { file, schedule };
-    });
+    vnSchedules = o.vnSchedules.map((file) => ({ file, schedule: loadScheduleFor(file, { id: model.id, name: model.metadata.name }, task) }));
     if (vnSchedules.length === 0) throw new GncError('invalid-argument', 'Expected at least one VN schedule file');
   }
   const settings: Record<string, SolverSettings> = {};

@@ -11,7 +11,7 @@ import { sampleImages } from '../sample/sample-images.js';
 import { MODEL_EXTENSION, saveModel } from '../prior/model-file.js';
 import { GncError } from '../util/errors.js';
 import { learnSchedule } from '../vn/learn-schedule.js';
-import { checkScheduleFits, loadSchedule, saveSchedule, SCHEDULE_EXTENSION } from '../vn/schedule-file.js';
+import { loadScheduleFor, saveSchedule, SCHEDULE_EXTENSION } from '../vn/schedule-file.js';
 import type { CompareJobRequest, LearnScheduleJobRequest, ReportJobResult, SampleJobRequest } from './contract.js';
 import type { JobContext } from './job-context.js';
 
@@ -48,9 +48,7 @@ export async function runSampleJob(r: SampleJobRequest, ctx: JobContext): Promis
 
 /** A learned schedule to start from: it must be for this model and task. */
 function startingSchedule(file: string, model: { id: string; name: string }, task: 'denoise' | 'inpaint'): { sigmas: number[]; stepScales: number[]; from: string } {
-  const s = loadSchedule(file);
-  checkScheduleFits(s, model, file);
-  if (s.task !== task) throw new GncError('invalid-argument', `The starting schedule ${file} is for ${s.task}, not ${task}`);
+  const s = loadScheduleFor(file, model, task);
   return { sigmas: s.sigmas, stepScales: s.stepScales, from: path.basename(file) };
 }
 

@@ -91,6 +91,14 @@ export function checkScheduleFits(schedule: VnSchedule, model: { id: string; nam
   }
 }
 
+/** A schedule file that must fit this model and task, refused by name otherwise. */
+export function loadScheduleFor(file: string, model: { id: string; name: string }, task: 'denoise' | 'inpaint'): VnSchedule {
+  const schedule = loadSchedule(file);
+  checkScheduleFits(schedule, model, file);
+  if (schedule.task !== task) throw new GncError('invalid-argument', `The schedule ${file} is for ${schedule.task}, not ${task}`);
+  return schedule;
+}
+
 export function shippedSchedulesDir(): string {
   return path.join(resourcesDir(), 'schedules');
 }
