@@ -25,7 +25,7 @@ import { defaultDataDir } from '../util/paths.js';
 import { loadScheduleFor, nearestSchedule, type VnSchedule } from '../vn/schedule-file.js';
 import { detectReferences, runGmicDenoise, runOpenCvNlm, type ReferencePaths, type ReferenceStatus } from './references.js';
 import { posteriorRows, scorePosterior, type PosteriorRows } from './posterior-rows.js';
-import { addFigure, emptyRow, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
+import { addFigure, emptyRow, recordSchedule, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
 
 export interface BenchOptions {
   /** Folder of clean images (default: defaultDataDir()/BSD68 or /Set12). */
@@ -162,7 +162,10 @@ export async function closeBench(ctx: BenchContext): Promise<void> {
 /** The report skeleton shared by both benchmarks. */
 export function reportFor(ctx: BenchContext, task: BenchReport['task'], levels: number[], rows: BenchRow[]): BenchReport {
   const scaled: BenchReport['settings'] = {};
-  for (const [m, s] of Object.entries(ctx.settings)) scaled[m] = { ...s, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255 };
+  for (const [m, s] of Object.entries(ctx.settings)) {
+    // VN takes steps, σᵢ and step sizes from its learned schedule (each row level says which); of the solver settings only a denoising data weight applies.
+    scaled[m] = m === 'vn' ? { method: 'vn', ...(task === 'denoise' ? { dataWeight: s.dataWeight } : {}) } : { ...s, sigma0: s.sigma0 * 255, sigmaMin: s.sigmaMin * 255 };
+  }
   if (ctx.posterior) scaled.posterior = { samples: ctx.posterior.samples, ...ctx.posterior.settings };
   if (ctx.vnSchedules && scaled.vn) scaled.vn = { ...scaled.vn, schedules: ctx.vnSchedules.map((s) => path.basename(s.file)) };
   return {
@@ -270,6 +273,7 @@ export async function runDenoiseBench(o: DenoiseBenchOptions = {}): Promise<Benc
           const t0 = performance.now();
           const result = restore({ task: 'denoise', image: noisy, model: ctx.model, sigma: sigma255 / 255, reference: cleanRaster, settings: ctx.settings[row.id]!, ...givenSchedule(ctx, row.id, 'denoise', sigma255), ...(ctx.signal ? { signal: ctx.signal } : {}) });
           addFigure(row, l, { image: name, psnr: result.psnr!, seconds: (performance.now() - t0) / 1000 });
+          recordSchedule(row, l, result.schedule);
           parts.push(describeFigure(row.label, row.levels[l]!.images.at(-1)));
         }
         if (ctx.posterior) {

@@ -29,7 +29,7 @@ import {
 } from './denoise-bench.js';
 import { scorePosterior } from './posterior-rows.js';
 import { runGmicInpaint, runOpenCvInpaint } from './references.js';
-import { addFigure, emptyRow, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
+import { addFigure, emptyRow, recordSchedule, type BenchReport, type BenchRow, type ImageFigure } from './table.js';
 
 export interface InpaintBenchOptions extends BenchOptions {
   /** Missing fractions in (0, 1) (default 0.5, 0.8). */
@@ -68,6 +68,7 @@ export async function runInpaintBench(o: InpaintBenchOptions = {}): Promise<Benc
           const t0 = performance.now();
           const result = restore({ task: 'inpaint', image: masked, mask, model: ctx.model, reference: cleanRaster, settings: ctx.settings[row.id]!, ...givenSchedule(ctx, row.id, 'inpaint', fraction), ...(ctx.signal ? { signal: ctx.signal } : {}) });
           addFigure(row, l, { image: name, psnr: result.psnr!, seconds: (performance.now() - t0) / 1000 });
+          recordSchedule(row, l, result.schedule);
           parts.push(describeFigure(row.label, row.levels[l]!.images.at(-1)));
         }
         if (ctx.posterior) {

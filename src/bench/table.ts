@@ -25,6 +25,8 @@ export interface LevelFigures {
   meanSeconds: number | null;
   failures: number;
   images: ImageFigure[];
+  /** VN rows: the learned schedule this level used (the nearest one to the level), by file name. */
+  schedule?: { file: string; level: number; steps: number };
 }
 
 export interface BenchRow {
@@ -75,6 +77,16 @@ export function addFigure(row: BenchRow, levelIndex: number, figure: ImageFigure
   cell.meanPsnr = ok.length ? ok.reduce((a, f) => a + f.psnr!, 0) / ok.length : null;
   const timed = ok.filter((f) => f.seconds !== null);
   cell.meanSeconds = timed.length ? timed.reduce((a, f) => a + f.seconds!, 0) / timed.length : null;
+}
+
+/** Notes which learned schedule a VN row used at one level (the same for every image of the level). */
+export function recordSchedule(row: BenchRow, levelIndex: number, used: { file: string; level: number; steps: number } | undefined): void {
+  if (used) row.levels[levelIndex]!.schedule = { ...used, file: basename(used.file) };
+}
+
+/** The last path component, for '/' and '\\' separators alike (this module stays free of node:path). */
+function basename(file: string): string {
+  return file.split(/[\\/]/).pop() ?? file;
 }
 
 // ---------------------------------------------------------------- formatting
@@ -151,12 +163,17 @@ function secondsCell(cell: LevelFigures): string {
   return cell.meanSeconds < 10 ? cell.meanSeconds.toFixed(2) : cell.meanSeconds.toFixed(1);
 }
 
-function describeSettings(settings: BenchReport['settings']): string {
-  return Object.entries(settings)
+function describeSettings(report: BenchReport): string {
+  return Object.entries(report.settings)
     .map(([method, s]) => {
       const f = (v: unknown) => Number(Number(v).toFixed(2));
       // A VN run takes its steps and σ from the learned schedule picked per level, not from these settings.
-      if (method === 'vn') return `vn: the ${Array.isArray(s.schedules) ? `given schedule (${s.schedules.join(', ')})` : 'shipped learned schedule'} nearest each level`;
+      if (method === 'vn') {
+        const used = (report.rows.find((r) => r.id === 'vn')?.levels ?? [])
+          .filter((cell) => cell.schedule !== undefined)
+          .map((cell) => `${levelTitle(report.levelName, cell.level)}: ${cell.schedule!.file} in ${cell.schedule!.steps} steps`);
+        return `vn: the ${Array.isArray(s.schedules) ? `given schedule (${s.schedules.join(', ')})` : 'shipped learned schedule'} nearest each level${used.length ? ` (${used.join(', ')})` : ''}`;
+      }
       if (method === 'posterior') return `posterior: ${s.samples} annealed-Langevin chains, ${s.levels}×${s.stepsPerLevel} steps, σ ${f(s.sigmaMax)} → ${f(s.sigmaMin)}`;
       return `${method}: ${s.steps} steps, σ₀ ${f(s.sigma0)} → σ_min ${f(s.sigmaMin)}${method === 'gnc' ? ` (${s.schedule})` : ''}`;
     })
@@ -171,7 +188,7 @@ export function formatBenchReport(report: BenchReport): string {
   lines.push(
     `gnc bench ${report.task}: ${report.images.length} image${report.images.length === 1 ? '' : 's'} from ${report.data}${report.crop !== undefined ? ` (central ${report.crop}×${report.crop} crops)` : ''}, seed ${report.seed} (image i uses seed + i)`,
   );
-  lines.push(`backend ${b.name} (${b.device}, ${threads}) · model ${report.model.name} (id ${report.model.id.slice(0, 12)}) · ${describeSettings(report.settings)}`);
+  lines.push(`backend ${b.name} (${b.device}, ${threads}) · model ${report.model.name} (id ${report.model.id.slice(0, 12)}) · ${describeSettings(report)}`);
   if (report.task === 'denoise') {
     lines.push(
       'Input: clean/255 + (σ/255)·n, n ~ N(0, 1), kept in floating point for our solvers; reference tools (8-bit input) get it rounded and clipped to 8 bits. ' +

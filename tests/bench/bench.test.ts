@@ -225,8 +225,14 @@ describe('gnc bench --vn-schedule', () => {
     const at = (id: string, l: number) => row(report, id).levels[l]!.meanPsnr!;
     expect(Math.abs(at('vn', 0) - at('input', 0))).toBeLessThan(0.05);
     expect(at('vn', 1)).toBeGreaterThan(at('input', 1) + 3);
-    expect(report.settings.vn).toMatchObject({ schedules: ['works-50.gncs', 'still-15.gncs'] });
-    expect(formatBenchReport(report)).toContain('vn: the given schedule (works-50.gncs, still-15.gncs) nearest each level');
+    expect(report.settings.vn).toEqual({ method: 'vn', dataWeight: 1, schedules: ['works-50.gncs', 'still-15.gncs'] });
+    // Each level says which schedule it used, since the GNC steps and σ range do not apply to VN.
+    expect(row(report, 'vn').levels.map((cell) => cell.schedule)).toEqual([
+      { file: 'still-15.gncs', level: 15, steps: 2 },
+      { file: 'works-50.gncs', level: 50, steps: 3 },
+    ]);
+    expect(row(report, 'input').levels[0]!.schedule).toBeUndefined();
+    expect(formatBenchReport(report)).toContain('vn: the given schedule (works-50.gncs, still-15.gncs) nearest each level (σ = 14: still-15.gncs in 2 steps, σ = 45: works-50.gncs in 3 steps)');
 
     await expect(runDenoiseBench({ data, limit: 1, sigmas: [25], methods: ['vn'], model: 'grey-l1-dsm', vnSchedules: [works], references: false })).rejects.toThrow(/learned for the model starter-dct-gsm/);
     const inpaint = tmp.file('inpaint-50.gncs');
@@ -234,6 +240,13 @@ describe('gnc bench --vn-schedule', () => {
     await expect(runDenoiseBench({ data, limit: 1, sigmas: [25], methods: ['vn'], model: 'starter-dct-gsm', vnSchedules: [inpaint], references: false })).rejects.toThrow(/is for inpaint, not denoise/);
     await expect(runDenoiseBench({ data, limit: 1, sigmas: [25], methods: ['gnc'], model: 'starter-dct-gsm', vnSchedules: [works], references: false })).rejects.toThrow(/do not include vn/);
     expect(await main(['node', 'gnc', 'bench', 'inpaint', '--data', data, '--limit', '1', '--missing', '50%', '--method', 'vn', '--model', 'starter-dct-gsm', '--vn-schedule', inpaint, '--no-references', '--no-record', '--backend', 'wasm'])).toBe(0);
+    const inpainted = await runInpaintBench({ data, limit: 1, missing: [0.45], methods: ['vn'], model: 'starter-dct-gsm', vnSchedules: [inpaint], references: false, backend: 'wasm' });
+    expect(inpainted.settings.vn).toEqual({ method: 'vn', schedules: ['inpaint-50.gncs'] });
+    expect(row(inpainted, 'vn').levels[0]!.schedule).toEqual({ file: 'inpaint-50.gncs', level: 0.5, steps: 2 });
+    // Without --vn-schedule the shipped schedule nearest the level is used, and named.
+    const shipped = await runDenoiseBench({ data, limit: 1, sigmas: [24], methods: ['vn'], model: 'grey-l1-dsm', crop: 24, references: false, backend: 'wasm' });
+    expect(row(shipped, 'vn').levels[0]!.schedule).toMatchObject({ file: 'grey-l1-dsm-denoise-25.gncs', level: 25 });
+    expect(formatBenchReport(shipped)).toMatch(/vn: the shipped learned schedule nearest each level \(σ = 24: grey-l1-dsm-denoise-25\.gncs in \d+ steps\)/);
   });
 });
 
