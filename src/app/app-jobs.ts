@@ -451,7 +451,7 @@ export class AppJobs {
       model: { name: r.model.name, id: r.model.id },
       method: r.method,
       steps: r.steps,
-      ...(r.schedule ? { schedule: { level: r.schedule.level, steps: r.schedule.steps } } : {}),
+      ...(r.schedule ? { schedule: { level: r.schedule.level, steps: r.schedule.steps, ...(r.schedule.warning ? { warning: r.schedule.warning } : {}) } } : {}),
       settings: r.settings,
       ...(r.sigma !== undefined ? { sigma: r.sigma } : {}),
       ...(r.addedNoise ? { addedNoise: r.addedNoise } : {}),

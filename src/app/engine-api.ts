@@ -564,8 +564,8 @@ export interface RestoreResultSummary {
   model: { name: string; id: string };
   method: 'gnc' | 'joint' | 'vn';
   steps: number;
-  /** The learned schedule used, for method 'vn' (level: σ 0–255 or missing fraction). */
-  schedule?: { level: number; steps: number };
+  /** The learned schedule used, for method 'vn' (level: σ 0–255 or missing fraction); `warning` when the noise is well above its level. */
+  schedule?: { level: number; steps: number; warning?: string };
   /** The resolved settings, σ on 0–255. */
   settings: Required<SolverSettings>;
   sigma?: number;

@@ -40,6 +40,8 @@ export interface BatchItem {
   /** The σ the solver used (0–255) and where it came from, for denoising. */
   sigma?: number;
   noise?: RestoreJobResult['noise'];
+  /** Method vn: the noise is well above the level of the schedule used (scheduleLevelWarning). */
+  warning?: string;
   seconds?: number;
   run?: string;
 }
@@ -195,6 +197,7 @@ export async function runBatch(
         item.seconds = result.seconds;
         if (result.sigma !== undefined) item.sigma = result.sigma;
         if (result.noise) item.noise = result.noise;
+        if (result.schedule?.warning) item.warning = result.schedule.warning;
       } catch (err) {
         if (isAbortError(err) || cancelled) {
           item.status = 'cancelled';
@@ -248,7 +251,7 @@ function lineFor(item: BatchItem): string {
   const name = path.basename(item.input);
   if (item.status === 'done') {
     const sigma = item.noise ? ` σ ${item.noise.sigma.toFixed(2)}${item.noise.source === 'estimated' ? ' (estimated)' : ''}` : '';
-    return `done     ${name} → ${item.output}${sigma} in ${formatSeconds(item.seconds ?? 0)}`;
+    return `done     ${name} → ${item.output}${sigma} in ${formatSeconds(item.seconds ?? 0)}${item.warning ? ` (warning: ${item.warning})` : ''}`;
   }
   return `${item.status.padEnd(8)} ${name}${item.reason ? `: ${item.reason}` : ''}`;
 }

@@ -170,6 +170,7 @@ async function runRestore(task: TaskName, input: string, o: RestoreCliOptions): 
   });
   const result = done as RestoreJobResult;
   const recorded = recordId ? { run: recordId } : {};
+  if (result.schedule?.warning) process.stderr.write(`gnc: warning: ${result.schedule.warning}\n`);
   if (o.json) {
     const { kind, outputs, ...rest } = result;
     const report = { command: kind, ...rest, input: path.resolve(input), output: path.resolve(outputs[0]!), ...recorded };

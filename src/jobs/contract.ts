@@ -236,7 +236,7 @@ export interface RestoreJobResult {
   method: 'gnc' | 'joint' | 'vn';
   steps: number;
   /** The VN schedule used, for method 'vn'. */
-  schedule?: { file: string; level: number; steps: number };
+  schedule?: { file: string; level: number; steps: number; warning?: string };
   /** The resolved settings, σ on 0–255. */
   settings: Required<SolverSettings255>;
   sigma?: number;

@@ -10,7 +10,7 @@ import { FoEPrior } from '../prior/foe.js';
 import type { LoadedModel, SolverDefaults } from '../prior/model-file.js';
 import { DenoisingTerm, InpaintingTerm, type DataTerm } from '../solve/data-terms.js';
 import { proximalSteps, solveGncFlow } from '../solve/gnc-flow.js';
-import { checkScheduleFits, pickSchedule, type VnSchedule } from '../vn/schedule-file.js';
+import { checkScheduleFits, pickSchedule, scheduleLevelWarning, type VnSchedule } from '../vn/schedule-file.js';
 import { solveJoint } from '../solve/joint.js';
 import type { ScheduleShape } from '../solve/schedule.js';
 import type { MethodName, SolveProblem, StepTrace } from '../solve/solver.js';
@@ -86,8 +86,8 @@ export interface RestoreResult {
   ssim?: number;
   /** Of the input, when a reference was given. */
   inputPsnr?: number;
-  /** The VN schedule used (method 'vn'). */
-  schedule?: { file: string; level: number; steps: number };
+  /** The VN schedule used (method 'vn'); `warning` when the noise is well above the level it was learned for. */
+  schedule?: { file: string; level: number; steps: number; warning?: string };
 }
 
 /** Used where neither the request nor the model says otherwise. */
@@ -113,6 +113,11 @@ export function resolveSettings(task: TaskName, model: LoadedModel, overrides: P
   checkNumber('t step', merged.tStep, 0, 1e6);
   checkNumber('data weight', merged.dataWeight, 0.05, 20);
   return merged;
+}
+
+function scheduleUsed(used: { file: string; schedule: VnSchedule }, task: TaskName, sigma: number | undefined): NonNullable<RestoreResult['schedule']> {
+  const warning = task === 'denoise' && sigma !== undefined ? scheduleLevelWarning(task, used.schedule.level, sigma * 255) : undefined;
+  return { file: used.file, level: used.schedule.level, steps: used.schedule.sigmas.length, ...(warning ? { warning } : {}) };
 }
 
 function checkSameSize(what: string, a: Pick<RasterImage, 'width' | 'height' | 'channels'>, b: Pick<RasterImage, 'width' | 'height' | 'channels'>): void {
@@ -221,7 +226,7 @@ export function restore(request: RestoreRequest): RestoreResult {
       seconds: solved.seconds,
       threads: onnx?.threads ?? request.pool?.size ?? 1,
       inference: onnx ? 'onnxruntime-node' : 'tfjs',
-      ...(used ? { schedule: { file: used.file, level: used.schedule.level, steps: used.schedule.sigmas.length } } : {}),
+      ...(used ? { schedule: scheduleUsed(used, task, request.sigma) } : {}),
     };
     if (request.reference) {
       // Of the output clipped to [0, 1] (what an integer file holds), without a clipped copy.

@@ -94,6 +94,14 @@ describe('App', () => {
     await screen.findByTestId('result-summary');
     expect(screen.getByTestId('result-image')).toBeTruthy();
     expect(screen.getByText('30.50 dB')).toBeTruthy();
+    expect(screen.queryByTestId('schedule-warning')).toBeNull();
+
+    // A VN result whose schedule was learned for less noise than this photo has says so.
+    await fireEvent.click(screen.getByRole('button', { name: 'Denoise' }));
+    await waitFor(() => expect(api.callsOf('submitJob')).toHaveLength(3));
+    const warning = 'The VN schedule was learned for noise σ 25 but the noise here is σ 35';
+    api.emit({ type: 'done', jobId: 'job3', result: restoreResult('job3', { method: 'vn', steps: 8, schedule: { level: 25, steps: 8, warning } }) });
+    expect((await screen.findByTestId('schedule-warning')).textContent).toContain(warning);
   });
 
   it('Estimate asks the engine for the noise level and sets σ; the data weight goes with the run', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { tf } from '../../src/engine/tf.js';
 import { scoreGradient, splineOpT, type PriorTensors } from '../../src/vn/vn-ops.js';
 import { unrolled, learnSchedule } from '../../src/vn/learn-schedule.js';
-import { checkSchedule, loadSchedule, pickSchedule, saveSchedule, SCHEDULE_FORMAT, type VnSchedule } from '../../src/vn/schedule-file.js';
+import { checkSchedule, levelDistance, loadSchedule, pickSchedule, saveSchedule, scheduleLevelWarning, SCHEDULE_FORMAT, type VnSchedule } from '../../src/vn/schedule-file.js';
 import { FoEPrior } from '../../src/prior/foe.js';
 import { resolveModel } from '../../src/prior/registry.js';
 import { restore } from '../../src/restore/restore.js';
@@ -179,12 +179,31 @@ describe('schedule files', () => {
     expect(pickSchedule(model, 'denoise', 20, dir).schedule.level).toBe(25);
     expect(pickSchedule(model, 'denoise', 18, dir).schedule.level).toBe(15);
     expect(pickSchedule(model, 'denoise', 40, dir).schedule.level).toBe(50);
+    // Noise above a schedule's level counts more than below it: 35 is nearer 25 in log σ but gets the σ 50 schedule; 30 keeps 25.
+    expect(levelDistance('denoise', 25, 35)).toBeGreaterThan(levelDistance('denoise', 50, 35));
+    expect(levelDistance('denoise', 25, 20)).toBeCloseTo(Math.log(25 / 20));
+    expect(levelDistance('inpaint', 0.5, 0.8)).toBeCloseTo(0.3);
+    expect(pickSchedule(model, 'denoise', 35, dir).schedule.level).toBe(50);
+    expect(pickSchedule(model, 'denoise', 30, dir).schedule.level).toBe(25);
     expect(() => pickSchedule(model, 'inpaint', 0.5, dir)).toThrow(/No learned VN schedule for inpaint/);
     const real = await resolveModel('starter-dct-gsm');
     const clean = syntheticImage(24, 24, 1);
     expect(() =>
       restore({ task: 'denoise', image: clean, model: real, sigma: 0.1, settings: { method: 'vn' }, schedule: { file: 'd25.gncs', schedule: schedule() } }),
     ).toThrow(/learned for the model m .* not for starter-dct-gsm/);
+  });
+
+  it('warn when the noise is well above the level the schedule was learned for', async () => {
+    expect(scheduleLevelWarning('denoise', 25, 28)).toBeUndefined();
+    expect(scheduleLevelWarning('denoise', 25, 10)).toBeUndefined();
+    expect(scheduleLevelWarning('inpaint', 0.5, 0.9)).toBeUndefined();
+    expect(scheduleLevelWarning('denoise', 25, 50)).toMatch(/learned for noise σ 25 but the noise here is σ 50.*--sigma 50/);
+    const model = await resolveModel('starter-dct-gsm');
+    const own = { file: 'own-25.gncs', schedule: schedule({ modelId: model.id, modelName: model.metadata.name, level: 25 }) };
+    const noisy = { ...syntheticImage(24, 24, 1), data: addGaussianNoise(syntheticImage(24, 24, 1).data, 50 / 255, 3) };
+    const at = (sigma: number) => restore({ task: 'denoise', image: noisy, model, sigma: sigma / 255, settings: { method: 'vn' }, schedule: own }).schedule!;
+    expect(at(50).warning).toMatch(/σ 25 but the noise here is σ 50/);
+    expect(at(25)).toEqual({ file: 'own-25.gncs', level: 25, steps: own.schedule.sigmas.length });
   });
 });
 
