@@ -120,8 +120,8 @@ export function shippedSchedules(modelId: string, task: 'denoise' | 'inpaint', d
  * 26.75 for its σ 50 schedule, while below their levels (σ 18 and 20 with the
  * σ 25 schedule) schedules stayed level with or above the GNC flow. With 1.5 the
  * switch from the σ 25 to the σ 50 schedule falls at σ 33 and from σ 15 to 25
- * at σ 18.4, which picks the better schedule at every level measured
- * (18, 20, 30, 35, 40).
+ * at σ 18.4, which picks the better schedule at every level
+ * where both were measured (18, 20, 30, 35).
  */
 export const ABOVE_LEVEL_WEIGHT = 1.5;
 
