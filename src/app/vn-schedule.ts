@@ -14,7 +14,7 @@ import type { Library } from '../library/library.js';
 import type { ScheduleRow } from '../library/schedules-repo.js';
 import { DEFAULT_MODEL } from '../prior/registry.js';
 import { GncError } from '../util/errors.js';
-import { levelDistance } from '../vn/schedule-file.js';
+import { nearestByLevel } from '../vn/schedule-level.js';
 import type { SolverMethod } from './engine-api.js';
 
 export interface VnRequest {
@@ -62,5 +62,5 @@ export function vnScheduleFile(library: Library, r: VnRequest): string | undefin
   }
   const level = r.level;
   if (level === undefined) return candidates[0]!.filePath;
-  return candidates.reduce((best, s) => (levelDistance(r.kind, s.level, level) < levelDistance(r.kind, best.level, level) ? s : best)).filePath;
+  return nearestByLevel(candidates, (s) => s.level, r.kind, level).filePath;
 }

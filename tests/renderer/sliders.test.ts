@@ -96,6 +96,24 @@ describe('SolverControls', () => {
     for (const label of ['σ₀ (start)', 'σ_min (end)', 'Steps T', 'Step size λ']) expect((screen.getByLabelText(label) as HTMLInputElement).disabled).toBe(true);
     const pick = screen.getByLabelText('Learned schedule') as HTMLSelectElement;
     expect(Array.from(pick.options).map((o) => o.textContent)).toEqual(['nearest to the noise level', 'σ 15 · 6 steps', 'σ 25 · 8 steps · shipped']);
+    expect(screen.queryByTestId('vn-level-warning')).toBeNull();
+  });
+
+  it('warns before Run when the VN schedule was learned for much less noise than the photo has', async () => {
+    const schedules = [
+      { id: 's15', modelId: 'm', modelName: 'starter', task: 'denoise' as const, level: 15, steps: 6, figures: null, shipped: false, createdAt: '' },
+      { id: 's25', modelId: 'm', modelName: 'starter', task: 'denoise' as const, level: 25, steps: 8, figures: null, shipped: true, createdAt: '' },
+    ];
+    const values = { ...FALLBACK_SCHEDULE, method: 'vn' as const };
+    const { rerender } = render(SolverControls, { props: { values, schedules, level: 25 } });
+    expect(screen.queryByTestId('vn-level-warning')).toBeNull();
+    await rerender({ values, schedules, level: 40 });
+    expect(screen.getByTestId('vn-level-warning').textContent).toMatch(/learned for noise σ 25 but the noise here is σ 40/);
+    // A chosen schedule is judged on its own level.
+    await rerender({ values, schedules, level: 20, scheduleId: 's15' });
+    expect(screen.getByTestId('vn-level-warning').textContent).toMatch(/σ 15 but the noise here is σ 20/);
+    await rerender({ values: { ...FALLBACK_SCHEDULE }, schedules, level: 40 });
+    expect(screen.queryByTestId('vn-level-warning')).toBeNull();
   });
 
   it('disables the methods the model cannot run, saying why, and flags a chosen one that went away', async () => {
