@@ -3,6 +3,7 @@
  * table it prints otherwise: one row per method, one column pair (mean PSNR,
  * mean seconds per image) per noise level or missing fraction.
  */
+import path from 'node:path';
 import type { ReferenceStatus } from './references.js';
 
 export type BenchTask = 'denoise' | 'inpaint';
@@ -81,12 +82,7 @@ export function addFigure(row: BenchRow, levelIndex: number, figure: ImageFigure
 
 /** Notes which learned schedule a VN row used at one level (the same for every image of the level). */
 export function recordSchedule(row: BenchRow, levelIndex: number, used: { file: string; level: number; steps: number } | undefined): void {
-  if (used) row.levels[levelIndex]!.schedule = { ...used, file: basename(used.file) };
-}
-
-/** The last path component, for '/' and '\\' separators alike (this module stays free of node:path). */
-function basename(file: string): string {
-  return file.split(/[\\/]/).pop() ?? file;
+  if (used) row.levels[levelIndex]!.schedule = { ...used, file: path.basename(used.file) };
 }
 
 // ---------------------------------------------------------------- formatting

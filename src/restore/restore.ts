@@ -10,7 +10,8 @@ import { FoEPrior } from '../prior/foe.js';
 import type { LoadedModel, SolverDefaults } from '../prior/model-file.js';
 import { DenoisingTerm, InpaintingTerm, type DataTerm } from '../solve/data-terms.js';
 import { proximalSteps, solveGncFlow } from '../solve/gnc-flow.js';
-import { checkScheduleFits, pickSchedule, scheduleLevelWarning, type VnSchedule } from '../vn/schedule-file.js';
+import { checkScheduleFits, pickSchedule, type VnSchedule } from '../vn/schedule-file.js';
+import { scheduleLevelWarning } from '../vn/schedule-level.js';
 import { solveJoint } from '../solve/joint.js';
 import type { ScheduleShape } from '../solve/schedule.js';
 import type { MethodName, SolveProblem, StepTrace } from '../solve/solver.js';
@@ -116,7 +117,7 @@ export function resolveSettings(task: TaskName, model: LoadedModel, overrides: P
 }
 
 function scheduleUsed(used: { file: string; schedule: VnSchedule }, task: TaskName, sigma: number | undefined): NonNullable<RestoreResult['schedule']> {
-  const warning = task === 'denoise' && sigma !== undefined ? scheduleLevelWarning(task, used.schedule.level, sigma * 255) : undefined;
+  const warning = sigma !== undefined ? scheduleLevelWarning(task, used.schedule.level, sigma * 255) : undefined;
   return { file: used.file, level: used.schedule.level, steps: used.schedule.sigmas.length, ...(warning ? { warning } : {}) };
 }
 

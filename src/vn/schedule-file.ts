@@ -12,7 +12,6 @@ import { GncError } from '../util/errors.js';
 import { resourcesDir } from '../util/paths.js';
 import { nearestByLevel } from './schedule-level.js';
 
-export { ABOVE_LEVEL_WARNING, ABOVE_LEVEL_WEIGHT, levelDistance, nearestByLevel, scheduleLevelWarning } from './schedule-level.js';
 export const SCHEDULE_FORMAT = 'gnc-schedule';
 export const SCHEDULE_VERSION = 1;
 export const SCHEDULE_EXTENSION = '.gncs';
