@@ -89,8 +89,11 @@ export async function runLearnScheduleJob(r: LearnScheduleJobRequest, ctx: JobCo
   if (prior && modelOut) {
     // The tuned prior is a model of its own: the schedule is bound to its identity, not to the one it started from.
     const name = `${model.name}-vn-${r.task}-${r.task === 'denoise' ? r.level : Math.round(r.level * 100)}`;
+    // Its creation time is now, and the base's measured figures describe the base, not it: neither is inherited.
+    const { created: _created, figures: _figures, ...inherited } = model.metadata;
     const id = await saveModel(modelOut, model.architecture, prior.parameters, {
-      ...model.metadata,
+      ...inherited,
+      created: new Date().toISOString(),
       name,
       description: `${model.name} fine-tuned end to end through ${r.steps} VN steps for ${r.task === 'denoise' ? `denoising at σ ${r.level}` : `inpainting ${Math.round(r.level * 100)} % missing pixels`}; use it with its schedule (--method vn)`,
       finetune: { ...prior.finetune, data: r.data },

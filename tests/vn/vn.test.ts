@@ -294,19 +294,24 @@ describe('learning a schedule', () => {
     mkdirSync(data);
     for (let k = 0; k < 3; k++) await writeImage(path.join(data, `t${k}.png`), syntheticImage(64, 64, 1, { seed: k + 21 }));
     const out = tmp.file('cli/ft.gncs');
-    const argv = ['node', 'gnc', 'learn-schedule', '--model', 'starter-dct-gsm', '--task', 'denoise', '--sigma', '25', '--steps', '2', '--iterations', '2', '--patch', '32', '--batch', '2', '--holdout', '1', '--data', data, '--finetune', '--out', out, '--no-record', '--backend', 'wasm'];
+    const argv = ['node', 'gnc', 'learn-schedule', '--model', 'grey-l1-dsm', '--task', 'denoise', '--sigma', '25', '--steps', '2', '--iterations', '2', '--patch', '32', '--batch', '2', '--holdout', '1', '--data', data, '--finetune', '--out', out, '--no-record', '--backend', 'wasm'];
     const { main } = await import('../../src/cli/main.js');
     expect(await main(argv)).toBe(0);
     const tunedModel = await resolveModel(tmp.file('cli/ft.gncm'));
     const schedule = loadSchedule(out);
     expect(schedule.modelId).toBe(tunedModel.id);
-    expect(tunedModel.metadata.name).toBe('starter-dct-gsm-vn-denoise-25');
-    expect(tunedModel.metadata.finetune).toMatchObject({ from: { name: 'starter-dct-gsm' }, task: 'denoise', level: 25 });
-    const original = await resolveModel('starter-dct-gsm');
+    expect(tunedModel.metadata.name).toBe('grey-l1-dsm-vn-denoise-25');
+    expect(tunedModel.metadata.finetune).toMatchObject({ from: { name: 'grey-l1-dsm' }, task: 'denoise', level: 25 });
+    const original = await resolveModel('grey-l1-dsm');
     expect(tunedModel.id).not.toBe(original.id);
+    // A new model: created now, and without the base's measured figures, which are not its own.
+    expect(original.metadata.figures).toBeDefined();
+    expect(tunedModel.metadata.figures).toBeUndefined();
+    expect(Date.parse(tunedModel.metadata.created as string)).toBeGreaterThan(Date.parse(original.metadata.created as string));
+    expect(tunedModel.metadata.defaults).toEqual(original.metadata.defaults);
     const clean = syntheticImage(24, 24, 1);
     const noisy = { ...clean, data: addGaussianNoise(clean.data, 25 / 255, 1) };
-    expect(() => restore({ task: 'denoise', image: noisy, model: original, sigma: 25 / 255, settings: { method: 'vn' }, schedule: { file: out, schedule } })).toThrow(/learned for the model starter-dct-gsm-vn-denoise-25/);
+    expect(() => restore({ task: 'denoise', image: noisy, model: original, sigma: 25 / 255, settings: { method: 'vn' }, schedule: { file: out, schedule } })).toThrow(/learned for the model grey-l1-dsm-vn-denoise-25/);
     const vn = restore({ task: 'denoise', image: noisy, model: tunedModel, sigma: 25 / 255, reference: clean, settings: { method: 'vn' }, schedule: { file: out, schedule } });
     expect(vn.psnr!).toBeGreaterThan(20);
     // --out-model without --finetune is refused by name.
