@@ -38,7 +38,7 @@ export interface BenchOptions {
   /** Image i uses seed + i (default 0). */
   seed?: number;
   /** Overrides of the model's solver settings; σ values on the [0, 1] scale. */
-  settings?: Partial<Pick<SolverSettings, 'steps' | 'sigma0' | 'sigmaMin'>>;
+  settings?: Partial<Pick<SolverSettings, 'steps' | 'sigma0' | 'sigmaMin' | 'stepScale' | 'dataWeight'>>;
   /** false skips the reference tools; an object overrides where they are. Default: detect. */
   references?: boolean | ReferencePaths;
   backend?: BackendChoice;

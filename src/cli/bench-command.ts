@@ -26,6 +26,8 @@ interface BenchCliOptions {
   steps?: number;
   sigma0?: number;
   sigmaMin?: number;
+  stepScale?: number;
+  dataWeight?: number;
   references: boolean;
   posteriorSamples?: number;
   crop?: number;
@@ -73,6 +75,8 @@ export function addBenchCommand(program: Command): void {
       .addOption(new Option('--steps <T>', 'solver steps (default: the model\'s recommendation)').argParser(parseInteger('--steps', 1, 10_000)))
       .addOption(new Option('--sigma0 <s>', 'starting smoothing σ₀ (0–255 scale)').argParser(parseSigma255('--sigma0', 0.1, 1000)))
       .addOption(new Option('--sigma-min <s>', 'final smoothing σ_min (0–255 scale)').argParser(parseSigma255('--sigma-min', 0.03, 1000)))
+      .addOption(new Option('--step-scale <λ>', 'GNC flow and joint: step τᵢ = λσᵢ² (default 1)').argParser(parseNumber('--step-scale', 1e-4, 100)))
+      .addOption(new Option('--data-weight <w>', 'denoising: weight of the data term (default 1; noise level s/√w), for every method').argParser(parseNumber('--data-weight', 0.05, 20)))
       .option('--no-references', 'skip the reference tools (OpenCV, G\'MIC) even when installed')
       .addOption(
         new Option('--posterior-samples <K>', 'also draw K annealed-Langevin posterior samples per image and level and score their mean and a single sample beside the solvers (slow: 200 prior evaluations per sample)')
@@ -122,6 +126,8 @@ async function runBench(task: 'denoise' | 'inpaint', o: BenchCliOptions): Promis
       ...(o.steps !== undefined ? { steps: o.steps } : {}),
       ...(o.sigma0 !== undefined ? { sigma0: o.sigma0 * 255 } : {}),
       ...(o.sigmaMin !== undefined ? { sigmaMin: o.sigmaMin * 255 } : {}),
+      ...(o.stepScale !== undefined ? { stepScale: o.stepScale } : {}),
+      ...(o.dataWeight !== undefined ? { dataWeight: o.dataWeight } : {}),
     },
     references: o.references,
     backend: o.backend,

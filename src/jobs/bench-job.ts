@@ -17,6 +17,8 @@ export async function runBenchJob(request: BenchJobRequest, ctx: JobContext): Pr
       ...(s.steps !== undefined ? { steps: s.steps } : {}),
       ...(s.sigma0 !== undefined ? { sigma0: s.sigma0 / 255 } : {}),
       ...(s.sigmaMin !== undefined ? { sigmaMin: s.sigmaMin / 255 } : {}),
+      ...(s.stepScale !== undefined ? { stepScale: s.stepScale } : {}),
+      ...(s.dataWeight !== undefined ? { dataWeight: s.dataWeight } : {}),
     },
     references: request.references ?? true,
     ...(request.posteriorSamples !== undefined ? { posteriorSamples: request.posteriorSamples } : {}),

@@ -109,7 +109,7 @@ export interface BenchJobRequest {
   seed?: number;
   /** Noise levels (0–255) for denoising; missing fractions for inpainting. */
   levels?: number[];
-  settings?: Pick<SolverSettings255, 'steps' | 'sigma0' | 'sigmaMin'>;
+  settings?: Pick<SolverSettings255, 'steps' | 'sigma0' | 'sigmaMin' | 'stepScale' | 'dataWeight'>;
   /** Run OpenCV and G'MIC where installed (default true). */
   references?: boolean;
   backend?: BackendChoice;

@@ -65,7 +65,7 @@ const checks: Record<JobRequest['kind'], Check> = {
       limit: integer(1, 100_000),
       seed: integer(0, 2 ** 31),
       levels: numbers(0, 255),
-      settings: object({ steps: integer(1, 10_000), sigma0: number(0.1, 1000), sigmaMin: number(0.03, 1000) }),
+      settings: object({ steps: integer(1, 10_000), sigma0: number(0.1, 1000), sigmaMin: number(0.03, 1000), stepScale: number(1e-4, 100), dataWeight: number(0.05, 20) }),
       references: flag,
       backend: oneOf(...BACKEND_CHOICES),
       posteriorSamples: integer(1, 256),

@@ -301,6 +301,15 @@ describe('gnc bench CLI', () => {
       expect(report.rows.map((r) => r.id)).toEqual(['input', 'gnc']);
       expect(err.join('')).toContain('[1/1] a.png σ=25');
 
+      // The GNC flow's step scale and data weight reach the solver (other figures) and the report.
+      out.length = 0;
+      expect(await main([...argv, '--data-weight', '0.5', '--step-scale', '0.7'])).toBe(0);
+      const weighted = JSON.parse(out.join('')) as BenchReport;
+      expect(weighted.settings.gnc).toMatchObject({ dataWeight: 0.5, stepScale: 0.7 });
+      expect(Math.abs(row(weighted, 'gnc').levels[0]!.meanPsnr! - row(report, 'gnc').levels[0]!.meanPsnr!)).toBeGreaterThan(0.01);
+      expect(formatBenchReport(weighted)).toMatch(/gnc: 2 steps, .*step scale 0\.7, data weight 0\.5/);
+      expect(await main([...argv, '--data-weight', '0'])).toBe(2);
+
       err.length = 0;
       expect(await main(['node', 'gnc', 'bench', 'inpaint', '--data', tmp.file('nowhere'), '--no-references'])).toBe(1);
       expect(err.join('')).toContain(`gnc: error: The benchmark data folder ${tmp.file('nowhere')} does not exist`);
