@@ -159,6 +159,11 @@ function secondsCell(cell: LevelFigures): string {
   return cell.meanSeconds < 10 ? cell.meanSeconds.toFixed(2) : cell.meanSeconds.toFixed(1);
 }
 
+/** A factor setting named only when moved from 1, so the usual header stays short. */
+function movedFromOne(label: string, value: unknown): string {
+  return value !== undefined && value !== 1 ? `${label} ${Number(Number(value).toFixed(2))}` : '';
+}
+
 function describeSettings(report: BenchReport): string {
   return Object.entries(report.settings)
     .map(([method, s]) => {
@@ -168,12 +173,11 @@ function describeSettings(report: BenchReport): string {
         const used = (report.rows.find((r) => r.id === 'vn')?.levels ?? [])
           .filter((cell) => cell.schedule !== undefined)
           .map((cell) => `${levelTitle(report.levelName, cell.level)}: ${cell.schedule!.file} in ${cell.schedule!.steps} steps`);
-        const weight = s.dataWeight !== undefined && s.dataWeight !== 1 ? `, data weight ${f(s.dataWeight)}` : '';
-        return `vn${weight}: the ${Array.isArray(s.schedules) ? `given schedule (${s.schedules.join(', ')})` : 'shipped learned schedule'} nearest each level${used.length ? ` (${used.join(', ')})` : ''}`;
+        const weight = movedFromOne('data weight', s.dataWeight);
+        return `vn${weight ? `, ${weight}` : ''}: the ${Array.isArray(s.schedules) ? `given schedule (${s.schedules.join(', ')})` : 'shipped learned schedule'} nearest each level${used.length ? ` (${used.join(', ')})` : ''}`;
       }
       if (method === 'posterior') return `posterior: ${s.samples} annealed-Langevin chains, ${s.levels}×${s.stepsPerLevel} steps, σ ${f(s.sigmaMax)} → ${f(s.sigmaMin)}`;
-      // Step scale and data weight are named only when moved from 1, so the usual header stays short.
-      const extra = [s.stepScale !== undefined && s.stepScale !== 1 ? `step scale ${f(s.stepScale)}` : '', s.dataWeight !== undefined && s.dataWeight !== 1 ? `data weight ${f(s.dataWeight)}` : ''].filter(Boolean);
+      const extra = [movedFromOne('step scale', s.stepScale), movedFromOne('data weight', s.dataWeight)].filter(Boolean);
       return `${method}: ${s.steps} steps, σ₀ ${f(s.sigma0)} → σ_min ${f(s.sigmaMin)}${method === 'gnc' ? ` (${s.schedule})` : ''}${extra.length ? `, ${extra.join(', ')}` : ''}`;
     })
     .join('; ');

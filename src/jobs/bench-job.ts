@@ -3,22 +3,24 @@ import { runDenoiseBench } from '../bench/denoise-bench.js';
 import { runInpaintBench } from '../bench/inpaint-bench.js';
 import type { BenchJobRequest, BenchJobResult } from './contract.js';
 import type { JobContext } from './job-context.js';
+import { GncError } from '../util/errors.js';
 
 export async function runBenchJob(request: BenchJobRequest, ctx: JobContext): Promise<BenchJobResult> {
   ctx.progress({ fraction: 0, message: 'loading images and model', elapsed: ctx.elapsed() });
   const s = request.settings ?? {};
+  // Inpainting keeps the observed pixels exactly, so a data weight there would be silently ignored.
+  if (request.task === 'inpaint' && s.dataWeight !== undefined) throw new GncError('invalid-argument', 'A data weight applies to denoising only: inpainting keeps the observed pixels exactly');
   const common = {
     ...(request.data !== undefined ? { data: request.data } : {}),
     ...(request.methods ? { methods: request.methods } : {}),
     ...(request.model ? { model: request.model } : {}),
     ...(request.limit !== undefined ? { limit: request.limit } : {}),
     ...(request.seed !== undefined ? { seed: request.seed } : {}),
+    // σ values from the 0–255 scale of the request; the other settings as given.
     settings: {
-      ...(s.steps !== undefined ? { steps: s.steps } : {}),
+      ...s,
       ...(s.sigma0 !== undefined ? { sigma0: s.sigma0 / 255 } : {}),
       ...(s.sigmaMin !== undefined ? { sigmaMin: s.sigmaMin / 255 } : {}),
-      ...(s.stepScale !== undefined ? { stepScale: s.stepScale } : {}),
-      ...(s.dataWeight !== undefined ? { dataWeight: s.dataWeight } : {}),
     },
     references: request.references ?? true,
     ...(request.posteriorSamples !== undefined ? { posteriorSamples: request.posteriorSamples } : {}),

@@ -315,6 +315,9 @@ describe('gnc bench CLI', () => {
       expect(err.join('')).toContain(`gnc: error: The benchmark data folder ${tmp.file('nowhere')} does not exist`);
       err.length = 0;
       expect(await main(['node', 'gnc', 'bench', 'inpaint', '--missing', '0'])).toBe(2);
+      err.length = 0;
+      expect(await main(['node', 'gnc', 'bench', 'inpaint', '--data', data, '--data-weight', '2', '--no-references', '--no-record'])).toBe(2);
+      expect(err.join('')).toContain('A data weight applies to denoising only');
     } finally {
       stdout.mockRestore();
       stderr.mockRestore();
